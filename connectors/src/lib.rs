@@ -1,0 +1,39 @@
+//! # ferry connectors
+//!
+//! Everything ferry knows about the outside systems it talks to, and nothing about bundles,
+//! scheduling or storage (the engine owns those; this crate never depends on it).
+//!
+//! ## Layout
+//! - [`connector`]: the [`Connector`] trait every system implements, and the request and
+//!   response types the engine exchanges with it (poll pages, action calls, lookups).
+//! - [`spec`]: static descriptions of a connector's settings, triggers and actions with their
+//!   input and output fields; the engine validates bundles against them.
+//! - [`error`]: [`ConnectorError`], which classifies itself as retry-now, retry-after or never.
+//! - [`secret`]: [`SecretString`] and the [`Redactor`] that scrubs secrets from any text.
+//! - [`transport`]: the one outbound HTTP client: timeouts, response-size cap, status
+//!   classification, `Retry-After`, per-account rate limits.
+//! - [`registry`]: one line per connector kind.
+//! - one directory per system (`http`, `calltouch`, `retailcrm`, `moysklad`, ...), each with its
+//!   settings, client, triggers, actions and an `emulator` that speaks the real wire format
+//!   on 127.0.0.1 for tests, examples and the demo.
+
+pub mod connector;
+pub mod emulation;
+pub mod error;
+pub mod registry;
+pub mod secret;
+pub mod spec;
+pub mod transport;
+
+pub mod calltouch;
+pub mod http;
+pub mod moysklad;
+pub mod retailcrm;
+
+pub use connector::{
+    ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,
+    Record, Settings,
+};
+pub use error::{ConnectorError, RetryAdvice};
+pub use secret::{Redactor, SecretString};
+pub use spec::{ActionSpec, ConnectorSpec, DedupSpec, FieldSpec, SettingSpec, TriggerSpec};

@@ -1,0 +1,193 @@
+//! The one outbound HTTP path. Every connector sends through a [`ConnectionClient`], which
+//! gives each request explicit connect and total timeouts, caps the response size, waits
+//! for the target account's rate limit and concurrency cap, and turns statuses into
+//! classified [`ConnectorError`]s with secrets already scrubbed from their text.
+//!
+//! Retrying is not done here: the engine owns retries (persisted attempt counts and due
+//! times survive a restart). The transport only reports what happened, including how long
+//! the target asked us to wait, and remembers that wait for the account so the next
+//! request to it, from any item, does not come sooner.
+
+mod limits;
+mod response;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+pub use limits::{AccountLimiter, RateLimit};
+pub use response::{HttpResponse, parse_retry_after};
+
+use crate::error::ConnectorError;
+use crate::secret::Redactor;
+
+/// Timeouts and caps for every outbound request.
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Time allowed to open a TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Largest response body accepted; a larger one is an error, not an out-of-memory.
+    pub max_response_bytes: usize,
+    /// How much of an error body is kept in messages and run history.
+    pub max_error_body_chars: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_response_bytes: 16 * 1024 * 1024,
+            max_error_body_chars: 2_000,
+        }
+    }
+}
+
+/// The shared transport: one connection pool and one limiter per target account.
+#[derive(Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    config: Arc<TransportConfig>,
+    limiters: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<AccountLimiter>>>>,
+}
+
+impl HttpTransport {
+    /// A transport with these limits.
+    pub fn new(config: TransportConfig) -> Result<Self, ConnectorError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::Config(format!("cannot build HTTP client: {e}")))?;
+        Ok(HttpTransport {
+            client,
+            config: Arc::new(config),
+            limiters: Default::default(),
+        })
+    }
+
+    /// The limits in force.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    /// A client for one connection. Connections that share `account_key` (the same CRM
+    /// account reached from several bundles) share one limiter, so together they stay
+    /// under the account's limit.
+    pub fn connection(&self, options: ConnectionOptions) -> ConnectionClient {
+        let limiter = options.rate_limit.map(|limit| {
+            let mut map = self.limiters.lock().expect("limiter map poisoned");
+            map.entry(options.account_key.clone())
+                .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
+                .clone()
+        });
+        ConnectionClient {
+            client: self.client.clone(),
+            config: self.config.clone(),
+            limiter,
+            redactor: options.redactor,
+        }
+    }
+}
+
+/// How one connection uses the transport.
+#[derive(Debug, Clone)]
+pub struct ConnectionOptions {
+    /// Identifies the target account (e.g. `retailcrm:https://shop.retailcrm.ru`).
+    pub account_key: String,
+    /// The account's limit, if the system has one.
+    pub rate_limit: Option<RateLimit>,
+    /// Scrubs this connection's secrets from every error text.
+    pub redactor: Redactor,
+}
+
+/// A connection's view of the transport.
+#[derive(Clone)]
+pub struct ConnectionClient {
+    client: reqwest::Client,
+    config: Arc<TransportConfig>,
+    limiter: Option<Arc<AccountLimiter>>,
+    redactor: Redactor,
+}
+
+impl ConnectionClient {
+    /// Start building a request (add headers, query, JSON or form body on the builder).
+    pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// This connection's redactor.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Send a request: wait for the account's limiter, send, read at most the size cap.
+    /// Any HTTP status is returned as a response; use [`HttpResponse::error_for_status`]
+    /// (or a connector's own mapping first) to turn failures into errors.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse, ConnectorError> {
+        let _permit = match &self.limiter {
+            Some(limiter) => Some(limiter.acquire().await),
+            None => None,
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ConnectorError::Transport(self.redactor.redact(&describe_reqwest(&e))))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if let Some(len) = response.content_length()
+            && len as usize > self.config.max_response_bytes
+        {
+            return Err(self.too_large());
+        }
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                ConnectorError::Transport(self.redactor.redact(&describe_reqwest(&e)))
+            })?;
+            if body.len() + chunk.len() > self.config.max_response_bytes {
+                return Err(self.too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let response = HttpResponse::new(
+            status,
+            headers,
+            body.into(),
+            self.redactor.clone(),
+            self.config.max_error_body_chars,
+        );
+        if let (Some(limiter), Some(wait)) = (&self.limiter, response.asked_wait()) {
+            limiter.pause_for(wait);
+        }
+        Ok(response)
+    }
+
+    fn too_large(&self) -> ConnectorError {
+        ConnectorError::InvalidResponse(format!(
+            "response body larger than the {} byte cap",
+            self.config.max_response_bytes
+        ))
+    }
+}
+
+/// reqwest's Display omits the cause chain ("error sending request"); the cause is what
+/// tells an operator whether it was a refused connection or a timeout.
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if e.is_timeout() {
+        text.push_str(" (timed out)");
+    }
+    text
+}

@@ -1,0 +1,1 @@
+//! The runtime: scheduler, poller and runner (being written).
