@@ -18,6 +18,8 @@
 //!   on 127.0.0.1 for tests, examples and the demo.
 
 pub mod connector;
+#[cfg(test)]
+pub(crate) mod conformance;
 pub mod emulation;
 pub mod error;
 pub mod registry;

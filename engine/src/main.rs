@@ -1,5 +1,9 @@
-//! The `ferry` binary: parses the command line and hands over to [`ferry::cli`].
+//! The `ferry` binary: hands over to [`ferry::cli`].
 
-fn main() {
-    println!("ferry");
+#[cfg(feature = "wip")]
+fn main() -> std::process::ExitCode {
+    ferry::cli::main_entry()
 }
+
+#[cfg(not(feature = "wip"))]
+fn main() {}

@@ -52,6 +52,7 @@ pub struct HttpTransport {
     client: reqwest::Client,
     config: Arc<TransportConfig>,
     limiters: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<AccountLimiter>>>>,
+    rate_limit_override: Option<RateLimit>,
 }
 
 impl HttpTransport {
@@ -67,6 +68,7 @@ impl HttpTransport {
             client,
             config: Arc::new(config),
             limiters: Default::default(),
+            rate_limit_override: None,
         })
     }
 
@@ -75,11 +77,17 @@ impl HttpTransport {
         &self.config
     }
 
+    /// This transport, but every connection built from it uses `limit` instead of its
+    /// connector's default (a bundle's `rate_limit:` on a connection).
+    pub fn with_rate_limit_override(&self, limit: Option<RateLimit>) -> HttpTransport {
+        HttpTransport { rate_limit_override: limit, ..self.clone() }
+    }
+
     /// A client for one connection. Connections that share `account_key` (the same CRM
     /// account reached from several bundles) share one limiter, so together they stay
     /// under the account's limit.
     pub fn connection(&self, options: ConnectionOptions) -> ConnectionClient {
-        let limiter = options.rate_limit.map(|limit| {
+        let limiter = self.rate_limit_override.or(options.rate_limit).map(|limit| {
             let mut map = self.limiters.lock().expect("limiter map poisoned");
             map.entry(options.account_key.clone())
                 .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))

@@ -6,6 +6,15 @@
 //! step references to later or unknown steps, outputs an action does not produce,
 //! templates that do not compile, secrets given literally) instead of stopping at the first.
 
+mod catalog;
+mod decode;
+mod diagnostics;
+mod load;
 pub mod model;
+mod reader;
+mod yaml;
 
+pub use catalog::Catalog;
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use load::{load_bundles, load_bundles_with, parse_bundle, parse_bundle_with};
 pub use model::*;

@@ -1,1 +1,99 @@
-//! The `ferry` command line (being written).
+//! The `ferry` command line: argument parsing and one module per command.
+//!
+//! Every command prints something a person can read by default and JSON with `--json`;
+//! errors print their whole cause chain and exit non-zero.
+
+mod bundle_new;
+mod history;
+mod run;
+mod setup;
+mod tables;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// ferry: bundles of CRM integrations, polled on a schedule, run end to end.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by commands that use the store.
+#[derive(Debug, Clone, Args)]
+pub struct StoreOptions {
+    /// Directory for the embedded SQLite database (`ferry.db`).
+    #[arg(long, env = "FERRY_DATA_DIR", default_value = ".ferry", global = true)]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`) to share state between several workers instead
+    /// of the embedded SQLite file.
+    #[arg(long, env = "FERRY_DATABASE_URL", global = true)]
+    pub database: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check bundle files and report every problem with file, line, column and field.
+    Validate {
+        /// Bundle files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run bundles on their schedules (or one tick of all with --once).
+    Run(run::RunArgs),
+    /// Show run history.
+    Runs(history::RunsArgs),
+    /// Work with bundle files.
+    Bundle {
+        /// The bundle command.
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+}
+
+/// `ferry bundle …`
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Copy a template from bundles/ into a new bundle file with a fresh id.
+    New(bundle_new::NewArgs),
+}
+
+/// Parse the command line and run it.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    setup::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Validate { paths, json } => validate::execute(&paths, json),
+            Command::Run(args) => run::execute(args).await,
+            Command::Runs(args) => history::execute(args).await,
+            Command::Bundle { command: BundleCommand::New(args) } => bundle_new::execute(args),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", setup::error_chain(e.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error type commands return: anything with a cause chain.
+pub type CliError = Box<dyn std::error::Error + Send + Sync>;

@@ -9,6 +9,7 @@ mod context;
 mod mapping;
 mod path;
 mod template;
+mod value;
 
 pub use condition::evaluate_condition;
 pub use context::{EvalContext, EvalError};

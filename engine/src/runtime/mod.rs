@@ -1,1 +1,32 @@
-//! The runtime: scheduler, poller and runner (being written).
+//! The runtime: everything that happens after bundles are validated.
+//!
+//! - [`secrets`] resolves `${env:..}` / `${secret:..}` references when connectors are built.
+//! - [`prepared`] builds each bundle's connectors once ([`PreparedBundle`]).
+//! - [`poller`] polls a trigger page by page; each page's new items are queued, and the
+//!   cursor advanced, in one transaction, and only when the whole poll succeeded.
+//! - [`runner`] runs one item through the chain in order, committing each step's result
+//!   before the next starts, resuming after the last committed step, retrying with backoff
+//!   or failing visibly.
+//! - [`key_locks`] serializes items that share a dedup key (the same phone) so
+//!   search-before-create cannot create twice.
+//! - [`engine`] ties them together: one tick of everything (`--once`), or the scheduler
+//!   loop with graceful shutdown.
+
+pub mod backoff;
+#[cfg(feature = "wip")]
+pub mod engine;
+pub mod key_locks;
+#[cfg(feature = "wip")]
+pub mod poller;
+pub mod prepared;
+#[cfg(feature = "wip")]
+pub mod runner;
+#[cfg(feature = "wip")]
+pub mod scheduler;
+pub mod secrets;
+
+
+#[cfg(feature = "wip")]
+pub use engine::{Engine, EngineConfig, TickReport};
+pub use prepared::{PrepareError, PreparedBundle};
+pub use secrets::SecretSource;

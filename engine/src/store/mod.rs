@@ -13,8 +13,18 @@
 //!   again is **uncertain** (the request may have taken effect).
 //! - Every time comparison uses the `now` passed in, never the database's clock.
 
+#[cfg(test)]
+mod conformance;
+mod location;
+mod postgres;
+mod records;
+mod sql;
+mod sqlite;
 mod types;
 
+pub use location::{StoreLocation, open_store};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -49,6 +59,18 @@ pub enum StoreError {
     /// A record the caller named does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The caller asked for something the store must not record (e.g. settling an item
+    /// as `running`, or `waiting` without a due time), because it would leave the item stuck.
+    #[error("invalid store request: {0}")]
+    Invalid(String),
+    /// A file next to the database (directory, lock file) could not be used.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
 }
 
 /// Durable engine state. All methods are safe to call concurrently.

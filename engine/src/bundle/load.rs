@@ -1,0 +1,116 @@
+//! Reading bundle files from disk: files or directories (searched recursively for
+//! `*.yaml` / `*.yml`, in sorted order), every problem in every file collected, and bundle
+//! ids checked for uniqueness across files (a bundle's cursor and history belong to its id).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::catalog::Catalog;
+use super::decode::decode_file;
+use super::diagnostics::{Diagnostic, Diagnostics};
+use super::model::Bundle;
+
+/// Read and validate the bundles in `paths` (files, or directories searched recursively
+/// for `*.yaml` and `*.yml`), against every connector in the registry.
+pub fn load_bundles(paths: &[PathBuf]) -> Result<Vec<Bundle>, Diagnostics> {
+    load_bundles_with(paths, &Catalog::registry())
+}
+
+/// [`load_bundles`] against the connector specs in `catalog`.
+pub fn load_bundles_with(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<Bundle>, Diagnostics> {
+    let mut diagnostics = Vec::new();
+    let files = bundle_files(paths, &mut diagnostics);
+    let mut bundles = Vec::new();
+    let mut first_file_of_id: HashMap<String, PathBuf> = HashMap::new();
+    for file in files {
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                diagnostics.push(file_problem(&file, format!("cannot read the file: {e}")));
+                continue;
+            }
+        };
+        let mut decoded = decode_file(&file, &text, catalog);
+        if let Some((id, at)) = &decoded.id {
+            if let Some(first) = first_file_of_id.get(id) {
+                decoded.diagnostics.push(Diagnostic {
+                    file: file.clone(),
+                    line: at.line,
+                    column: at.column,
+                    path: "id".into(),
+                    message: format!(
+                        "bundle id `{id}` is already used by {}; ids must be unique because a bundle's cursor and history belong to its id",
+                        first.display()
+                    ),
+                    suggestion: None,
+                });
+                decoded.bundle = None;
+                decoded.diagnostics.sort_by_key(|d| (d.line, d.column));
+            } else {
+                first_file_of_id.insert(id.clone(), file.clone());
+            }
+        }
+        diagnostics.extend(decoded.diagnostics);
+        bundles.extend(decoded.bundle);
+    }
+    if diagnostics.is_empty() { Ok(bundles) } else { Err(Diagnostics(diagnostics)) }
+}
+
+/// Validate one file's text against every connector in the registry.
+pub fn parse_bundle(file: &Path, text: &str) -> Result<Bundle, Diagnostics> {
+    parse_bundle_with(file, text, &Catalog::registry())
+}
+
+/// [`parse_bundle`] against the connector specs in `catalog`.
+pub fn parse_bundle_with(file: &Path, text: &str, catalog: &Catalog) -> Result<Bundle, Diagnostics> {
+    let decoded = decode_file(file, text, catalog);
+    match decoded.bundle {
+        Some(bundle) if decoded.diagnostics.is_empty() => Ok(bundle),
+        _ => Err(Diagnostics(decoded.diagnostics)),
+    }
+}
+
+/// The files to read: given files as they are, directories expanded; each file once.
+fn bundle_files(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect_dir(path, &mut files, diagnostics);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            diagnostics.push(file_problem(path, "no such file or directory".into()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    files
+}
+
+/// `*.yaml` and `*.yml` under `dir`, sorted; hidden entries (`.git`, editor files) skipped.
+fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            diagnostics.push(file_problem(dir, format!("cannot read the directory: {e}")));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            collect_dir(&path, files, diagnostics);
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            files.push(path);
+        }
+    }
+}
+
+fn file_problem(file: &Path, message: String) -> Diagnostic {
+    Diagnostic { file: file.to_path_buf(), line: 0, column: 0, path: String::new(), message, suggestion: None }
+}

@@ -1,0 +1,121 @@
+//! `ferry run [--once] PATH...`: load, validate and prepare bundles, migrate the store,
+//! then run one tick of everything or the scheduler until SIGINT/SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use ferry_connectors::transport::{HttpTransport, TransportConfig};
+
+use super::tables::tick_table;
+use super::{CliError, StoreOptions, setup};
+use crate::bundle::load_bundles;
+use crate::clock::SystemClock;
+use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
+
+/// Arguments of `ferry run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Bundle files or directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Poll every enabled bundle once, process what is due, print a summary and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// File of `NAME=value` lines for `${secret:NAME}` references.
+    #[arg(long, env = "FERRY_SECRETS_FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Items processed at once across all bundles.
+    #[arg(long, default_value_t = 64)]
+    pub max_in_flight: usize,
+    /// Seconds to let in-flight items finish their current step on shutdown.
+    #[arg(long, default_value_t = 30)]
+    pub grace: u64,
+    /// Store options.
+    #[command(flatten)]
+    pub store: StoreOptions,
+}
+
+/// Run it.
+pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
+    let bundles = match load_bundles(&args.paths) {
+        Ok(b) => b,
+        Err(diagnostics) => {
+            for d in &diagnostics.0 {
+                eprintln!("{d}");
+            }
+            eprintln!("{} problem(s) found; nothing was run", diagnostics.0.len());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let secrets = match &args.secrets {
+        Some(path) => SecretSource::with_file(path)?,
+        None => SecretSource::from_env(),
+    };
+    let http = HttpTransport::new(TransportConfig::default())?;
+    let mut prepared = Vec::new();
+    let mut broken = 0usize;
+    for bundle in bundles {
+        match PreparedBundle::prepare(bundle, &secrets, &http) {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                // One bundle's missing secret must not stop the others.
+                broken += 1;
+                eprintln!("error: {}; this bundle will not run", setup::error_chain(&e));
+            }
+        }
+    }
+    if prepared.is_empty() {
+        return Err("no bundle could be started".into());
+    }
+    let store = setup::open(&args.store).await?;
+    let config = EngineConfig {
+        max_in_flight: args.max_in_flight.max(1),
+        shutdown_grace: Duration::from_secs(args.grace),
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(store, Arc::new(SystemClock), config, prepared).await?;
+
+    if args.once {
+        let report = engine.tick().await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            println!("{}", tick_table(engine.store().as_ref(), &report).await?);
+        }
+        let failed = report.bundles.iter().any(|b| b.poll.error.is_some());
+        return Ok(if failed || broken > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+
+    eprintln!("ferry is running; Ctrl-C or SIGTERM stops it after in-flight steps finish");
+    engine.run_until(shutdown_signal()).await?;
+    eprintln!("stopped");
+    Ok(if broken > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

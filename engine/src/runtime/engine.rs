@@ -1,0 +1,374 @@
+//! The engine: prepared bundles, the store and the clock, and the two ways to run them:
+//! one tick of everything ([`Engine::tick`], `ferry run --once`) or the scheduler with a
+//! worker pool until shutdown ([`Engine::run_until`], `ferry run`).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use super::key_locks::KeyLocks;
+use super::poller::{PollReport, poll_bundle};
+use super::prepared::PreparedBundle;
+use super::runner::{ItemOutcome, RunnerContext, run_item};
+use super::scheduler::{next_fire, poll_lease_ms};
+use crate::clock::SharedClock;
+use crate::store::{BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, Store, StoreError};
+
+/// Engine tuning.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// This worker's id (claims and leases are held under it).
+    pub worker_id: String,
+    /// Items processed at once across all bundles.
+    pub max_in_flight: usize,
+    /// How long a claim lasts before another worker may take the item over.
+    pub claim_lease: Duration,
+    /// How long shutdown waits for in-flight items to reach a step boundary.
+    pub shutdown_grace: Duration,
+    /// How often an idle worker looks for retries that became due.
+    pub idle_check: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            worker_id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            max_in_flight: 64,
+            claim_lease: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(30),
+            idle_check: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a tick did for one bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleTick {
+    /// The poll.
+    pub poll: PollReport,
+    /// The bundle's name.
+    pub bundle_name: String,
+}
+
+/// What one tick of every bundle did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TickReport {
+    /// Per bundle, in load order.
+    pub bundles: Vec<BundleTick>,
+    /// Items processed to a settled state during the tick.
+    pub items_processed: u64,
+    /// Item counts over all bundles after the tick.
+    pub counts: ItemCounts,
+}
+
+/// A running engine.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    config: EngineConfig,
+    bundles: Vec<Arc<PreparedBundle>>,
+    by_id: HashMap<String, Arc<PreparedBundle>>,
+    key_locks: KeyLocks,
+    stop_tx: watch::Sender<bool>,
+    wake: Arc<Notify>,
+}
+
+impl Engine {
+    /// An engine over these bundles (disabled ones are kept for history but never polled).
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        config: EngineConfig,
+        bundles: Vec<PreparedBundle>,
+    ) -> Result<Engine, StoreError> {
+        let bundles: Vec<Arc<PreparedBundle>> = bundles.into_iter().map(Arc::new).collect();
+        let now = clock.now().timestamp_millis();
+        for b in &bundles {
+            store
+                .upsert_bundle(BundleRecord {
+                    id: b.bundle.id.clone(),
+                    name: b.bundle.name.clone(),
+                    path: b.bundle.path.display().to_string(),
+                    now,
+                })
+                .await?;
+        }
+        let by_id = bundles.iter().map(|b| (b.bundle.id.clone(), b.clone())).collect();
+        let (stop_tx, _) = watch::channel(false);
+        Ok(Engine { store, clock, config, bundles, by_id, key_locks: KeyLocks::default(), stop_tx, wake: Arc::new(Notify::new()) })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Ask a running engine to stop (same as SIGTERM).
+    pub fn stop(&self) {
+        let _ = self.stop_tx.send(true);
+        self.wake.notify_waiters();
+    }
+
+    fn enabled(&self) -> impl Iterator<Item = &Arc<PreparedBundle>> {
+        self.bundles.iter().filter(|b| b.bundle.enabled)
+    }
+
+    /// Poll every enabled bundle once (concurrently), then process every item that is due.
+    pub async fn tick(&self) -> Result<TickReport, StoreError> {
+        let polls = futures::future::join_all(self.enabled().map(|b| self.poll_one(b.clone()))).await;
+        let mut bundles = Vec::new();
+        for (bundle, poll) in self.enabled().zip(polls) {
+            if let Some(poll) = poll? {
+                bundles.push(BundleTick { poll, bundle_name: bundle.bundle.name.clone() });
+            }
+        }
+        let items_processed = self.drain().await?;
+        let counts = self.store.item_counts(None).await?;
+        Ok(TickReport { bundles, items_processed, counts })
+    }
+
+    /// Poll one bundle if this worker wins the tick's poll lease.
+    async fn poll_one(&self, bundle: Arc<PreparedBundle>) -> Result<Option<PollReport>, StoreError> {
+        let now = self.clock.now();
+        let lease = self
+            .store
+            .acquire_lease(LeaseRequest {
+                name: format!("poll:{}", bundle.bundle.id),
+                holder: self.config.worker_id.clone(),
+                now: now.timestamp_millis(),
+                ttl_ms: poll_lease_ms(&bundle.bundle.trigger.schedule, now),
+            })
+            .await?;
+        if lease.is_none() {
+            return Ok(None);
+        }
+        let report = poll_bundle(self.store.as_ref(), self.clock.as_ref(), &bundle).await?;
+        if let Some(error) = &report.error {
+            tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
+        }
+        self.wake.notify_waiters();
+        Ok(Some(report))
+    }
+
+    /// Process items until none is due now. Returns how many were settled.
+    pub async fn drain(&self) -> Result<u64, StoreError> {
+        let mut in_flight: JoinSet<Result<ItemOutcome, StoreError>> = JoinSet::new();
+        let mut settled = 0u64;
+        loop {
+            if in_flight.len() < self.config.max_in_flight && !*self.stop_tx.borrow() {
+                let room = (self.config.max_in_flight - in_flight.len()) as u32;
+                for item in self.claim(room).await? {
+                    self.spawn_item(&mut in_flight, item);
+                }
+            }
+            match in_flight.join_next().await {
+                None => return Ok(settled),
+                Some(joined) => {
+                    if let ItemOutcome::Settled(_) = joined.expect("item task panicked")? {
+                        settled += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, limit: u32) -> Result<Vec<ClaimedItem>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = self.bundles.iter().map(|b| b.bundle.id.clone()).collect();
+        self.store
+            .claim_items(ClaimRequest {
+                worker: self.config.worker_id.clone(),
+                bundle_ids: Some(ids),
+                limit,
+                now: self.clock.now().timestamp_millis(),
+                lease_ms: self.config.claim_lease.as_millis() as i64,
+            })
+            .await
+    }
+
+    fn spawn_item(&self, set: &mut JoinSet<Result<ItemOutcome, StoreError>>, item: ClaimedItem) {
+        let Some(bundle) = self.by_id.get(&item.bundle_id).cloned() else {
+            tracing::error!(bundle = %item.bundle_id, "claimed an item of an unknown bundle");
+            return;
+        };
+        let store = self.store.clone();
+        let clock = self.clock.clone();
+        let key_locks = self.key_locks.clone();
+        let stopping = self.stop_tx.subscribe();
+        set.spawn(async move {
+            let ctx = RunnerContext { store: store.as_ref(), clock: clock.as_ref(), key_locks: &key_locks, stopping: &stopping };
+            let item_id = item.id;
+            let outcome = run_item(ctx, &bundle, item).await;
+            if let Err(StoreError::LostClaim { .. }) = &outcome {
+                // Another worker took the item over after our lease expired; it owns the
+                // item now, and nothing of ours was committed after the loss.
+                tracing::warn!(item_id, "claim lost; leaving the item to its new owner");
+                return Ok(ItemOutcome::Interrupted);
+            }
+            outcome
+        });
+    }
+
+    /// Run the scheduler and the worker until `shutdown` resolves (or [`Engine::stop`]),
+    /// then let in-flight items reach a step boundary within the grace period and release
+    /// whatever is still claimed.
+    pub async fn run_until(&self, shutdown: impl Future<Output = ()>) -> Result<(), StoreError> {
+        let mut stop_rx = self.stop_tx.subscribe();
+        let scheduler = self.scheduler_loop();
+        let worker = self.worker_loop();
+        tokio::pin!(shutdown, scheduler, worker);
+        let result = tokio::select! {
+            _ = &mut shutdown => Ok(()),
+            _ = stop_rx.wait_for(|s| *s) => Ok(()),
+            r = &mut scheduler => r,
+            r = &mut worker => r,
+        };
+        self.stop();
+        // The worker loop sees the stop flag and returns once its items settle or stop.
+        let _ = tokio::time::timeout(self.config.shutdown_grace, &mut worker).await;
+        let released = self.store.release_claims(&self.config.worker_id).await?;
+        if released > 0 {
+            tracing::info!(released, "released in-flight items for the next start");
+        }
+        result
+    }
+
+    async fn scheduler_loop(&self) -> Result<(), StoreError> {
+        let mut stop_rx = self.stop_tx.subscribe();
+        let mut next: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        let now = self.clock.now();
+        for b in self.enabled() {
+            if let Some(at) = next_fire(&b.bundle.trigger.schedule, now) {
+                next.insert(b.bundle.id.clone(), at);
+            }
+        }
+        let mut polls: JoinSet<String> = JoinSet::new();
+        let mut polling: std::collections::HashSet<String> = Default::default();
+        loop {
+            let Some(earliest) = next.values().min().copied() else { return Ok(()) };
+            let wait = (earliest - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop_rx.wait_for(|s| *s) => return Ok(()),
+            }
+            while let Some(done) = polls.try_join_next() {
+                if let Ok(finished) = done {
+                    polling.remove(&finished);
+                }
+            }
+            let now = self.clock.now();
+            for b in self.enabled() {
+                let id = &b.bundle.id;
+                let Some(due) = next.get(id).copied() else { continue };
+                if due > now {
+                    continue;
+                }
+                if let Some(at) = next_fire(&b.bundle.trigger.schedule, now) {
+                    next.insert(id.clone(), at);
+                }
+                // A poll still running from the previous tick (a very slow source) is not
+                // doubled; this tick is skipped for that bundle.
+                if polling.contains(id) {
+                    continue;
+                }
+                polling.insert(id.clone());
+                let engine_bundle = b.clone();
+                let poller = PollTask {
+                    store: self.store.clone(),
+                    clock: self.clock.clone(),
+                    worker_id: self.config.worker_id.clone(),
+                    wake: self.wake.clone(),
+                };
+                polls.spawn(async move {
+                    let id = engine_bundle.bundle.id.clone();
+                    poller.run(engine_bundle).await;
+                    id
+                });
+            }
+        }
+    }
+
+    async fn worker_loop(&self) -> Result<(), StoreError> {
+        let mut stop_rx = self.stop_tx.subscribe();
+        let mut in_flight: JoinSet<Result<ItemOutcome, StoreError>> = JoinSet::new();
+        loop {
+            let stopping = *stop_rx.borrow();
+            if stopping && in_flight.is_empty() {
+                return Ok(());
+            }
+            if !stopping && in_flight.len() < self.config.max_in_flight {
+                let room = (self.config.max_in_flight - in_flight.len()) as u32;
+                for item in self.claim(room).await? {
+                    self.spawn_item(&mut in_flight, item);
+                }
+            }
+            if in_flight.is_empty() {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(self.config.idle_check) => {}
+                    _ = stop_rx.wait_for(|s| *s) => {}
+                }
+                continue;
+            }
+            tokio::select! {
+                joined = in_flight.join_next() => {
+                    if let Some(joined) = joined {
+                        if let Err(e) = joined.expect("item task panicked") {
+                            tracing::error!(error = %e, "store error while running an item");
+                        }
+                    }
+                }
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+}
+
+/// A poll started by the scheduler, owning what it needs.
+struct PollTask {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    worker_id: String,
+    wake: Arc<Notify>,
+}
+
+impl PollTask {
+    async fn run(self, bundle: Arc<PreparedBundle>) {
+        let now = self.clock.now();
+        let lease = self
+            .store
+            .acquire_lease(LeaseRequest {
+                name: format!("poll:{}", bundle.bundle.id),
+                holder: self.worker_id.clone(),
+                now: now.timestamp_millis(),
+                ttl_ms: poll_lease_ms(&bundle.bundle.trigger.schedule, now),
+            })
+            .await;
+        match lease {
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(bundle = %bundle.bundle.id, error = %e, "cannot take the poll lease");
+                return;
+            }
+        }
+        match poll_bundle(self.store.as_ref(), self.clock.as_ref(), &bundle).await {
+            Ok(report) => {
+                if let Some(error) = report.error {
+                    tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
+                } else {
+                    tracing::info!(bundle = %bundle.bundle.id, seen = report.items_seen, new = report.items_new, "polled");
+                }
+            }
+            Err(e) => tracing::error!(bundle = %bundle.bundle.id, error = %e, "store error while polling"),
+        }
+        self.wake.notify_waiters();
+    }
+}

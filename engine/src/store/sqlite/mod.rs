@@ -1,0 +1,108 @@
+//! The embedded backend: one SQLite file in WAL mode, used by exactly one engine.
+//!
+//! Writes go through a pool of **one** connection: SQLite allows one writer at a time, and
+//! queueing writers in the pool (async, in order) beats letting several connections race
+//! for the write lock and spin on `SQLITE_BUSY`. Reads use a separate small pool and run in
+//! parallel with the writer thanks to WAL. A second engine on the same file is refused by
+//! an advisory lock on `<db>.lock` ([`engine_lock`]).
+
+mod engine_lock;
+mod store_impl;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use super::sql::{Dialect, Statements};
+use super::StoreError;
+use engine_lock::EngineLock;
+
+/// How long a statement waits for a lock held by another connection before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Readers in parallel with the writer (history and status queries).
+const READERS: u32 = 4;
+
+/// The SQLite store. See the [module documentation](self).
+#[derive(Debug)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    sql: Statements,
+    path: Option<PathBuf>,
+    // Dropped last (fields drop in order): the pools above let go of the file first.
+    _lock: Option<EngineLock>,
+}
+
+impl SqliteStore {
+    /// Open (creating the file and its directories if needed) the database at `path`, in
+    /// WAL mode with `synchronous=NORMAL`, a 5 s busy timeout and foreign keys on.
+    /// Fails with [`StoreError::AlreadyInUse`] if another engine has it open. Does not
+    /// migrate: call [`Store::migrate`](super::Store::migrate) (or use
+    /// [`open_store`](super::open_store), which does).
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+        }
+        let lock = EngineLock::acquire(path)?;
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        // The writer opens the file first, so it exists and is in WAL mode before readers.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?;
+        Ok(SqliteStore {
+            writer,
+            reader,
+            sql: Statements::for_dialect(Dialect::Sqlite),
+            path: Some(path.to_owned()),
+            _lock: Some(lock),
+        })
+    }
+
+    /// A private in-memory database (for tests and dry runs): one connection serves reads
+    /// and writes, and the data is gone when the store is dropped.
+    pub async fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection kept forever: an in-memory database lives only as long as it.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore {
+            writer: pool.clone(),
+            reader: pool,
+            sql: Statements::for_dialect(Dialect::Sqlite),
+            path: None,
+            _lock: None,
+        })
+    }
+
+    /// The database file (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Close the connections (checkpointing the WAL) and release the file for another engine.
+    pub async fn close(self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}

@@ -1,0 +1,302 @@
+//! [`Store`] on SQLite: the shared statements of [`crate::store::sql`], run on the writer
+//! connection (every write and the claim) or the reader pool (history and counts).
+//! Multi-statement writes use `BEGIN IMMEDIATE`, which takes the write lock up front so a
+//! transaction never fails half-way on a lock upgrade.
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::SqliteStore;
+use crate::store::records::{self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow};
+use crate::store::sql::{self, TargetColumn};
+use crate::store::*;
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl SqliteStore {
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Ids as the JSON array SQLite's `json_each` reads.
+fn json_list<T: serde::Serialize>(values: &[T]) -> String {
+    serde_json::to_string(values).expect("a list of ids or names serializes")
+}
+
+/// Insert one chunk of items; returns how many were new.
+async fn insert_chunk(
+    conn: &mut SqliteConnection,
+    batch: &EnqueueBatch,
+    chunk: &[NewItem],
+) -> Result<u64, StoreError> {
+    let sql = sql::insert_items(chunk.len());
+    let mut query = sqlx::query(&sql).bind(&batch.bundle_id).bind(batch.run_id).bind(batch.now);
+    for item in chunk {
+        query = query.bind(&item.key).bind(records::json_text(&item.payload));
+    }
+    Ok(query.execute(&mut *conn).await?.rows_affected())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn upsert_bundle(&self, bundle: BundleRecord) -> Result<(), StoreError> {
+        sqlx::query(sql::UPSERT_BUNDLE)
+            .bind(&bundle.id)
+            .bind(&bundle.name)
+            .bind(&bundle.path)
+            .bind(bundle.now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn cursor(&self, bundle_id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> =
+            sqlx::query_scalar(sql::SELECT_CURSOR).bind(bundle_id).fetch_optional(&self.reader).await?;
+        text.map(|t| records::parse_json(&t, || format!("cursor of bundle {bundle_id}"))).transpose()
+    }
+
+    async fn start_run(&self, run: NewRun) -> Result<RunId, StoreError> {
+        let id = sqlx::query_scalar(sql::INSERT_RUN)
+            .bind(&run.bundle_id)
+            .bind(run.started_at)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(id)
+    }
+
+    async fn enqueue(&self, batch: EnqueueBatch) -> Result<EnqueueOutcome, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let mut inserted = 0;
+        for chunk in batch.items.chunks(sql::ENQUEUE_CHUNK) {
+            inserted += insert_chunk(&mut tx, &batch, chunk).await?;
+        }
+        if let Some(cursor) = &batch.cursor {
+            sqlx::query(sql::UPSERT_CURSOR)
+                .bind(&batch.bundle_id)
+                .bind(records::json_text(cursor))
+                .bind(batch.now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let run = sqlx::query(sql::ADD_ITEMS_NEW)
+            .bind(inserted as i64)
+            .bind(batch.run_id)
+            .execute(&mut *tx)
+            .await?;
+        if run.rows_affected() == 0 {
+            // Dropping the transaction rolls back the items and the cursor with it.
+            return Err(StoreError::NotFound(format!("run {}", batch.run_id)));
+        }
+        tx.commit().await?;
+        Ok(EnqueueOutcome { inserted, duplicates: batch.items.len() as u64 - inserted })
+    }
+
+    async fn finish_run(&self, finish: RunFinish) -> Result<(), StoreError> {
+        let done = sqlx::query(sql::FINISH_RUN)
+            .bind(finish.status.as_str())
+            .bind(finish.items_seen as i64)
+            .bind(&finish.error)
+            .bind(finish.finished_at)
+            .bind(finish.run_id)
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("run {}", finish.run_id)));
+        }
+        Ok(())
+    }
+
+    async fn claim_items(&self, claim: ClaimRequest) -> Result<Vec<ClaimedItem>, StoreError> {
+        if claim.limit == 0 || claim.bundle_ids.as_ref().is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let token = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.write_tx().await?;
+        let sql_text = match claim.bundle_ids {
+            Some(_) => &self.sql.claim_bundles,
+            None => &self.sql.claim_any,
+        };
+        let mut query = sqlx::query_as::<_, ClaimedRow>(sql_text)
+            .bind(claim.now)
+            .bind(&token)
+            .bind(&claim.worker)
+            .bind(claim.now.saturating_add(claim.lease_ms))
+            .bind(i64::from(claim.limit));
+        if let Some(ids) = &claim.bundle_ids {
+            query = query.bind(json_list(ids));
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = rows.iter().map(ClaimedRow::id).collect();
+        let steps = sqlx::query_as::<_, StepRow>(&self.sql.steps_of_items)
+            .bind(json_list(&ids))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        records::claimed_items(rows, &token, steps)
+    }
+
+    async fn renew_claims(&self, renew: RenewClaims) -> Result<(), StoreError> {
+        let until = renew.now.saturating_add(renew.lease_ms);
+        let mut tx = self.write_tx().await?;
+        let mut lost = None;
+        for (item_id, token) in &renew.items {
+            let done = sqlx::query(sql::RENEW_CLAIM)
+                .bind(item_id)
+                .bind(token)
+                .bind(until)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 && lost.is_none() {
+                lost = Some(*item_id);
+            }
+        }
+        // The claims still held are renewed even when one was lost.
+        tx.commit().await?;
+        match lost {
+            Some(item_id) => Err(StoreError::LostClaim { item_id }),
+            None => Ok(()),
+        }
+    }
+
+    async fn begin_step(&self, begin: StepBegin) -> Result<(), StoreError> {
+        let done = sqlx::query(sql::BEGIN_STEP)
+            .bind(begin.item_id)
+            .bind(&begin.claim_token)
+            .bind(&begin.step_id)
+            .bind(i64::from(begin.attempt))
+            .bind(begin.now)
+            .execute(&self.writer)
+            .await?;
+        records::fenced(done.rows_affected(), begin.item_id)
+    }
+
+    async fn finish_step(&self, finish: StepFinish) -> Result<(), StoreError> {
+        records::check_step_outcome(finish.status, finish.item_id, &finish.step_id)?;
+        let done = sqlx::query(sql::FINISH_STEP)
+            .bind(finish.item_id)
+            .bind(&finish.claim_token)
+            .bind(&finish.step_id)
+            .bind(finish.status.as_str())
+            .bind(i64::from(finish.attempts))
+            .bind(finish.output.as_ref().map(records::json_text))
+            .bind(&finish.error)
+            .bind(finish.now)
+            .execute(&self.writer)
+            .await?;
+        records::fenced(done.rows_affected(), finish.item_id)
+    }
+
+    async fn settle_item(&self, settle: ItemSettle) -> Result<(), StoreError> {
+        records::check_settle(&settle)?;
+        let done = sqlx::query(sql::SETTLE_ITEM)
+            .bind(settle.item_id)
+            .bind(&settle.claim_token)
+            .bind(settle.status.as_str())
+            .bind(settle.due_at)
+            .bind(&settle.error)
+            .bind(settle.now)
+            .execute(&self.writer)
+            .await?;
+        records::fenced(done.rows_affected(), settle.item_id)
+    }
+
+    async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql::RELEASE_CLAIMS).bind(worker).execute(&self.writer).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
+        let (column, id) = TargetColumn::of(&target);
+        let mut tx = self.write_tx().await?;
+        sqlx::query(&sql::retry_uncertain_steps(column))
+            .bind(now)
+            .bind(id)
+            .bind(records::RETRIED_UNCERTAIN)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(&sql::retry_items(column)).bind(now).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
+        let (column, id) = TargetColumn::of(&target);
+        let done = sqlx::query(&sql::discard_items(column)).bind(now).bind(id).execute(&self.writer).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn list_runs(&self, query: RunQuery) -> Result<Vec<RunSummary>, StoreError> {
+        let limit = if query.limit == 0 { i64::MAX } else { i64::from(query.limit) };
+        // One read transaction: the counts belong to exactly the runs listed.
+        let mut tx = self.reader.begin().await?;
+        let runs = match &query.bundle_id {
+            None => sqlx::query_as::<_, RunRow>(&sql::list_runs_all()).bind(limit).fetch_all(&mut *tx).await?,
+            Some(bundle) => {
+                sqlx::query_as::<_, RunRow>(&sql::list_runs_of_bundle())
+                    .bind(limit)
+                    .bind(bundle)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+        };
+        let ids: Vec<i64> = runs.iter().map(RunRow::id).collect();
+        let counts = sqlx::query_as::<_, RunCountRow>(&self.sql.counts_of_runs)
+            .bind(json_list(&ids))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        records::run_summaries(runs, counts)
+    }
+
+    async fn run_detail(&self, run_id: RunId) -> Result<Option<RunDetail>, StoreError> {
+        let mut tx = self.reader.begin().await?;
+        let Some(run) = sqlx::query_as::<_, RunRow>(&sql::select_run()).bind(run_id).fetch_optional(&mut *tx).await?
+        else {
+            return Ok(None);
+        };
+        let items = sqlx::query_as::<_, ItemRow>(sql::ITEMS_OF_RUN).bind(run_id).fetch_all(&mut *tx).await?;
+        let steps = sqlx::query_as::<_, StepRow>(&sql::steps_of_run()).bind(run_id).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        records::run_detail(run, items, steps).map(Some)
+    }
+
+    async fn item_counts(&self, bundle_id: Option<&str>) -> Result<ItemCounts, StoreError> {
+        let rows = match bundle_id {
+            None => sqlx::query_as::<_, StatusCountRow>(sql::COUNT_ALL_ITEMS).fetch_all(&self.reader).await?,
+            Some(bundle) => {
+                sqlx::query_as::<_, StatusCountRow>(sql::COUNT_BUNDLE_ITEMS)
+                    .bind(bundle)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        records::item_counts(rows)
+    }
+
+    async fn acquire_lease(&self, request: LeaseRequest) -> Result<Option<Lease>, StoreError> {
+        let row = sqlx::query_as::<_, LeaseRow>(sql::ACQUIRE_LEASE)
+            .bind(&request.name)
+            .bind(&request.holder)
+            .bind(request.now.saturating_add(request.ttl_ms))
+            .bind(request.now)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(row.map(Lease::from))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(sql::RELEASE_LEASE).bind(name).bind(holder).bind(i64::MIN).execute(&self.writer).await?;
+        Ok(())
+    }
+}
