@@ -21,7 +21,9 @@ pub(crate) const DEFAULT_CRM_NAME: &str = "ferry";
 
 /// Calltouch allows 5 requests per second from one IP address.
 pub(crate) fn default_rate_limit() -> RateLimit {
-    RateLimit::per(5, Duration::from_secs(1))
+    // No burst: requests are spaced evenly, so even a strict sliding one-second window on
+    // the server side never sees more than the limit.
+    RateLimit { burst: Some(1), ..RateLimit::per(5, Duration::from_secs(1)) }
 }
 
 /// A connection's resolved settings.
@@ -70,7 +72,7 @@ fn rate_limit_override(settings: &Settings) -> Result<Option<RateLimit>, Connect
     match settings.get("rate_limit") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(r) if r > 0 => Ok(Some(RateLimit::per(r as u32, Duration::from_secs(1)))),
+            Some(r) if r > 0 => Ok(Some(evenly(r as u32, Duration::from_secs(1)))),
             _ => Err(invalid(&Value::Number(n.clone()))),
         },
         Some(v @ Value::Object(o)) => {
@@ -79,10 +81,15 @@ fn rate_limit_override(settings: &Settings) -> Result<Option<RateLimit>, Connect
             if !(per.is_finite() && per > 0.0) {
                 return Err(invalid(v));
             }
-            Ok(Some(RateLimit::per(requests as u32, Duration::from_secs_f64(per))))
+            Ok(Some(evenly(requests as u32, Duration::from_secs_f64(per))))
         }
         Some(other) => Err(invalid(other)),
     }
+}
+
+/// `requests` per `per`, spaced evenly (no burst).
+fn evenly(requests: u32, per: Duration) -> RateLimit {
+    RateLimit { burst: Some(1), ..RateLimit::per(requests, per) }
 }
 
 /// Sends Calltouch requests for one connection.
@@ -209,10 +216,10 @@ mod tests {
             map.insert("rate_limit".into(), v);
             Settings::new(map, Default::default())
         };
-        assert_eq!(rate_limit_override(&settings(json!(2))).unwrap(), Some(RateLimit::per(2, Duration::from_secs(1))));
+        assert_eq!(rate_limit_override(&settings(json!(2))).unwrap(), Some(evenly(2, Duration::from_secs(1))));
         assert_eq!(
             rate_limit_override(&settings(json!({"requests": 30, "per_seconds": 60}))).unwrap(),
-            Some(RateLimit::per(30, Duration::from_secs(60)))
+            Some(evenly(30, Duration::from_secs(60)))
         );
         assert!(rate_limit_override(&settings(json!(0))).is_err());
         assert!(rate_limit_override(&settings(json!("fast"))).is_err());

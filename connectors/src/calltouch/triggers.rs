@@ -89,7 +89,11 @@ fn next_cursor(request: &PollRequest<'_>, client: &CalltouchClient) -> Result<Va
 }
 
 /// `flags: [withCallTags, ...]` → `withCallTags=true` query pairs; unknown names are errors.
-fn flags(settings: &Map<String, Value>, known: &[&str], default: &str) -> Result<Vec<(&'static str, String)>, ConnectorError> {
+fn flags(
+    settings: &Map<String, Value>,
+    known: &[&'static str],
+    default: &str,
+) -> Result<Vec<(&'static str, String)>, ConnectorError> {
     let names: Vec<String> = match settings.get("flags") {
         None | Some(Value::Null) => vec![default.to_string()],
         Some(Value::Array(items)) => items

@@ -32,7 +32,11 @@ pub const RATE_LIMIT: RateLimit = RateLimit {
 
 /// Query values are percent-encoded in full (MoySklad: "URL-encode the whole value"),
 /// keeping only RFC 3986 unreserved characters; a space becomes `%20`, never `+`.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A JSON meta reference (`{"meta":{"href","type","mediaType"}}`).
 pub fn meta_ref(href: &str, kind: &str) -> Value {
@@ -57,7 +61,9 @@ impl MoySkladClient {
     pub fn new(settings: &Settings, ctx: &BuildContext) -> Result<Self, ConnectorError> {
         let token = settings.require_secret("token")?.clone();
         if token.expose().trim().is_empty() {
-            return Err(ConnectorError::Config("secret setting `token` is empty".into()));
+            return Err(ConnectorError::Config(
+                "secret setting `token` is empty".into(),
+            ));
         }
         let base_url = settings
             .str("base_url")
@@ -66,7 +72,9 @@ impl MoySkladClient {
         let parsed = url::Url::parse(base_url.trim())
             .map_err(|e| ConnectorError::Config(format!("setting `base_url` is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ConnectorError::Config("setting `base_url` must be an http(s) URL".into()));
+            return Err(ConnectorError::Config(
+                "setting `base_url` must be an http(s) URL".into(),
+            ));
         }
         let base_url = base_url.trim().trim_end_matches('/').to_string();
         // The limit belongs to the MoySklad user, i.e. the token; the key holds a digest so
@@ -77,12 +85,11 @@ impl MoySkladClient {
             rate_limit: Some(RATE_LIMIT),
             redactor: settings.redactor(),
         });
-        Ok(MoySkladClient { http, base_url, token })
-    }
-
-    /// The API root, without a trailing slash.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+        Ok(MoySkladClient {
+            http,
+            base_url,
+            token,
+        })
     }
 
     /// The absolute href of an API path such as `/entity/counterparty/<id>`.
@@ -112,7 +119,12 @@ impl MoySkladClient {
         self.send(Method::PUT, self.href(path), Some(body)).await
     }
 
-    async fn send(&self, method: Method, url: String, body: Option<&Value>) -> Result<Value, ConnectorError> {
+    async fn send(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<&Value>,
+    ) -> Result<Value, ConnectorError> {
         let mut request = self
             .http
             .request(method, &url)
@@ -138,8 +150,14 @@ mod tests {
 
     #[test]
     fn ids_come_from_hrefs() {
-        assert_eq!(id_from_href("https://x/api/remap/1.2/entity/counterparty/abc-1"), Some("abc-1"));
-        assert_eq!(id_from_href("https://x/entity/counterparty/abc?expand=x"), Some("abc"));
+        assert_eq!(
+            id_from_href("https://x/api/remap/1.2/entity/counterparty/abc-1"),
+            Some("abc-1")
+        );
+        assert_eq!(
+            id_from_href("https://x/entity/counterparty/abc?expand=x"),
+            Some("abc")
+        );
         assert_eq!(id_from_href("https://x/entity/counterparty/"), None);
     }
 

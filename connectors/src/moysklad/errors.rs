@@ -1,6 +1,7 @@
 //! MoySklad's error replies turned into classified [`ConnectorError`]s.
 //!
-//! MoySklad answers failures with `{"errors":[{"error","code","parameter","moreInfo",...}]}`
+//! MoySklad answers failures with `{"errors":[{"error","code","parameter","moreInfo",...}]}` (the link is left out of
+//! messages; code and text say what is wrong)
 //! and its own headers: `X-Lognex-Auth*` on authentication failures and
 //! `X-Lognex-Retry-After` / `X-Lognex-Reset` (milliseconds) on rate limits. Those vendor
 //! signals are read first; the generic status mapping is the fallback.
@@ -36,9 +37,6 @@ pub struct VendorError {
     /// The request parameter or field the error is about.
     #[serde(default)]
     pub parameter: Option<String>,
-    /// Link to the code's documentation.
-    #[serde(default, rename = "moreInfo")]
-    pub more_info: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +47,9 @@ struct ErrorBody {
 
 /// The `errors` of a reply body, if it has MoySklad's error shape.
 pub fn vendor_errors(body: &[u8]) -> Vec<VendorError> {
-    serde_json::from_slice::<ErrorBody>(body).map(|b| b.errors).unwrap_or_default()
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.errors)
+        .unwrap_or_default()
 }
 
 /// `[code] text (parameter: p)` for each error, joined with `; `.
@@ -115,12 +115,20 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
         return ConnectorError::Auth { status, body };
     }
     if status == 429 || has_code(CODE_RATE) || has_code(CODE_PARALLEL) {
-        return ConnectorError::RateLimited { status, retry_after: rate_limit_wait(response), body };
+        return ConnectorError::RateLimited {
+            status,
+            retry_after: rate_limit_wait(response),
+            body,
+        };
     }
     if status == 415 {
         body = format!(
             "MoySklad refused the request encoding (it requires `Accept-Encoding: gzip`){}",
-            if body.is_empty() { String::new() } else { format!(": {body}") }
+            if body.is_empty() {
+                String::new()
+            } else {
+                format!(": {body}")
+            }
         );
         return ConnectorError::Rejected { status, body };
     }
@@ -141,14 +149,31 @@ mod tests {
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        HttpResponse::new(status, map, body.to_string().into_bytes().into(), Redactor::default(), 2000)
+        HttpResponse::new(
+            status,
+            map,
+            body.to_string().into_bytes().into(),
+            Redactor::default(),
+            2000,
+        )
     }
 
     #[test]
     fn vendor_wait_headers_win_over_retry_after() {
-        let r = response(429, &[("x-lognex-retry-after", "2000"), ("retry-after", "9")], "");
+        let r = response(
+            429,
+            &[("x-lognex-retry-after", "2000"), ("retry-after", "9")],
+            "",
+        );
         assert_eq!(rate_limit_wait(&r), Some(Duration::from_secs(2)));
-        let r = response(429, &[("x-lognex-reset", "0"), ("x-lognex-retry-timeinterval", "3000")], "");
+        let r = response(
+            429,
+            &[
+                ("x-lognex-reset", "0"),
+                ("x-lognex-retry-timeinterval", "3000"),
+            ],
+            "",
+        );
         assert_eq!(rate_limit_wait(&r), Some(Duration::from_secs(3)));
         let r = response(429, &[("retry-after", "4")], "");
         assert_eq!(rate_limit_wait(&r), Some(Duration::from_secs(4)));
@@ -166,15 +191,24 @@ mod tests {
         assert!(e.to_string().contains("поле 'name'") && e.to_string().contains("parameter: name"));
         let e = classify(&response(403, &[], "{}"), &Redactor::default());
         assert_eq!(e.kind(), "rejected");
-        let e = classify(&response(403, &[("x-lognex-auth", "1056")], "{}"), &Redactor::default());
+        let e = classify(
+            &response(403, &[("x-lognex-auth", "1056")], "{}"),
+            &Redactor::default(),
+        );
         assert_eq!(e.kind(), "auth");
-        assert_eq!(classify(&response(502, &[], ""), &Redactor::default()).kind(), "server");
+        assert_eq!(
+            classify(&response(502, &[], ""), &Redactor::default()).kind(),
+            "server"
+        );
     }
 
     #[test]
     fn vendor_texts_are_redacted() {
         let body = r#"{"errors":[{"error":"bad token tok-secret-1","code":1056}]}"#;
-        let e = classify(&response(401, &[], body), &Redactor::new(["tok-secret-1".to_string()]));
+        let e = classify(
+            &response(401, &[], body),
+            &Redactor::new(["tok-secret-1".to_string()]),
+        );
         assert!(!e.to_string().contains("tok-secret-1"), "{e}");
     }
 }

@@ -36,7 +36,8 @@ impl<'a> Inputs<'a> {
 
     /// A text input that must be present and not blank.
     pub fn required_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?.ok_or_else(|| self.bad(name, "is required and was empty"))
+        self.text(name)?
+            .ok_or_else(|| self.bad(name, "is required and was empty"))
     }
 
     /// Tags: a list, or one string split on `|`; blanks dropped. `None` when absent.
@@ -53,7 +54,10 @@ impl<'a> Inputs<'a> {
                     other => Err(self.bad(name, &format!("must be a list of text, got {other}"))),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => Err(self.bad(name, &format!("must be a list or a `|`-separated string, got {other}")))?,
+            Some(other) => Err(self.bad(
+                name,
+                &format!("must be a list or a `|`-separated string, got {other}"),
+            ))?,
         };
         Ok(Some(parts.into_iter().filter(|t| !t.is_empty()).collect()))
     }
@@ -63,7 +67,10 @@ impl<'a> Inputs<'a> {
         match self.values.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(map)) => Ok(Some(map)),
-            Some(other) => Err(self.bad(name, &format!("must be an object of name → value, got {other}"))),
+            Some(other) => Err(self.bad(
+                name,
+                &format!("must be an object of name → value, got {other}"),
+            )),
         }
     }
 }
@@ -106,7 +113,10 @@ mod tests {
         assert_eq!(inputs.text("a").unwrap(), None);
         assert_eq!(inputs.text("n").unwrap().as_deref(), Some("5"));
         let e = inputs.required_text("a").unwrap_err().to_string();
-        assert!(e.contains("create_counterparty") && e.contains("`a`"), "{e}");
+        assert!(
+            e.contains("create_counterparty") && e.contains("`a`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -18,8 +18,6 @@ const METADATA_PATH: &str = "/entity/customerorder/metadata";
 /// One order state.
 #[derive(Debug, Clone, Deserialize)]
 pub struct StateMeta {
-    /// State id.
-    pub id: String,
     /// State name as shown in MoySklad.
     pub name: String,
     /// Its meta (href, type, mediaType).
@@ -29,8 +27,6 @@ pub struct StateMeta {
 /// One custom attribute of customer orders.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AttributeMeta {
-    /// Attribute id.
-    pub id: String,
     /// Attribute name.
     pub name: String,
     /// Value type (`string`, `text`, `long`, `double`, `boolean`, `time`, `link`, ...).
@@ -59,10 +55,11 @@ impl OrderMetadata {
     /// The state with this name (exact first, then ignoring case).
     pub fn state_named(&self, name: &str) -> Option<&StateMeta> {
         let name = name.trim();
-        self.states
-            .iter()
-            .find(|s| s.name == name)
-            .or_else(|| self.states.iter().find(|s| s.name.to_lowercase() == name.to_lowercase()))
+        self.states.iter().find(|s| s.name == name).or_else(|| {
+            self.states
+                .iter()
+                .find(|s| s.name.to_lowercase() == name.to_lowercase())
+        })
     }
 
     /// The state whose meta href is `href`.
@@ -73,10 +70,11 @@ impl OrderMetadata {
     /// The attribute with this name (exact first, then ignoring case).
     pub fn attribute_named(&self, name: &str) -> Option<&AttributeMeta> {
         let name = name.trim();
-        self.attributes
-            .iter()
-            .find(|a| a.name == name)
-            .or_else(|| self.attributes.iter().find(|a| a.name.to_lowercase() == name.to_lowercase()))
+        self.attributes.iter().find(|a| a.name == name).or_else(|| {
+            self.attributes
+                .iter()
+                .find(|a| a.name.to_lowercase() == name.to_lowercase())
+        })
     }
 }
 
@@ -93,7 +91,11 @@ pub struct MetadataCache {
 
 impl MetadataCache {
     /// The cached metadata, fetching it when absent or when `refresh` is set.
-    pub async fn get(&self, client: &MoySkladClient, refresh: bool) -> Result<Arc<OrderMetadata>, ConnectorError> {
+    pub async fn get(
+        &self,
+        client: &MoySkladClient,
+        refresh: bool,
+    ) -> Result<Arc<OrderMetadata>, ConnectorError> {
         // The lock is held across the fetch so concurrent steps wait for one request
         // instead of each sending their own.
         let mut cached = self.cached.lock().await;
@@ -102,7 +104,9 @@ impl MetadataCache {
         }
         let value = client.get(METADATA_PATH, &[]).await?;
         let meta: OrderMetadata = serde_json::from_value(value).map_err(|e| {
-            ConnectorError::InvalidResponse(format!("customer order metadata has an unexpected shape: {e}"))
+            ConnectorError::InvalidResponse(format!(
+                "customer order metadata has an unexpected shape: {e}"
+            ))
         })?;
         let meta = Arc::new(meta);
         *cached = Some(meta.clone());
@@ -125,8 +129,14 @@ impl MetadataCache {
 
     /// `{"meta": <state meta>}` for a state name; an unknown name is rejected, naming it
     /// and the states that exist.
-    pub async fn state_ref(&self, client: &MoySkladClient, name: &str) -> Result<Value, ConnectorError> {
-        let (found, meta) = self.lookup(client, |m| m.state_named(name).map(|s| s.meta.clone())).await?;
+    pub async fn state_ref(
+        &self,
+        client: &MoySkladClient,
+        name: &str,
+    ) -> Result<Value, ConnectorError> {
+        let (found, meta) = self
+            .lookup(client, |m| m.state_named(name).map(|s| s.meta.clone()))
+            .await?;
         match found {
             Some(state_meta) => Ok(json!({ "meta": state_meta })),
             None => {
@@ -140,17 +150,30 @@ impl MetadataCache {
     }
 
     /// The name of the state at `href`, if the account has it.
-    pub async fn state_name(&self, client: &MoySkladClient, href: &str) -> Result<Option<String>, ConnectorError> {
-        let (found, _) = self.lookup(client, |m| m.state_at(href).map(|s| s.name.clone())).await?;
+    pub async fn state_name(
+        &self,
+        client: &MoySkladClient,
+        href: &str,
+    ) -> Result<Option<String>, ConnectorError> {
+        let (found, _) = self
+            .lookup(client, |m| m.state_at(href).map(|s| s.name.clone()))
+            .await?;
         Ok(found)
     }
 
     /// The `attributes` array of an order body from `name → value`. Null values are left
     /// out (a missing source field must not wipe what is in MoySklad); an unknown name is
     /// rejected, naming it.
-    pub async fn attribute_values(&self, client: &MoySkladClient, values: &Map<String, Value>) -> Result<Vec<Value>, ConnectorError> {
+    pub async fn attribute_values(
+        &self,
+        client: &MoySkladClient,
+        values: &Map<String, Value>,
+    ) -> Result<Vec<Value>, ConnectorError> {
         let mut meta = self.get(client, false).await?;
-        if values.keys().any(|name| meta.attribute_named(name).is_none()) {
+        if values
+            .keys()
+            .any(|name| meta.attribute_named(name).is_none())
+        {
             meta = self.get(client, true).await?;
         }
         let mut out = Vec::new();
@@ -188,7 +211,11 @@ fn attribute_value(attribute: &AttributeMeta, value: &Value) -> Result<Value, Co
             items
                 .iter()
                 .filter(|v| !v.is_null())
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join("|"),
         ),
@@ -230,16 +257,35 @@ mod tests {
     use super::*;
 
     fn attribute(kind: &str) -> AttributeMeta {
-        AttributeMeta { id: "a".into(), name: "n".into(), kind: kind.into(), meta: json!({}) }
+        AttributeMeta {
+            name: "n".into(),
+            kind: kind.into(),
+            meta: json!({}),
+        }
     }
 
     #[test]
     fn values_follow_the_attribute_type() {
-        assert_eq!(attribute_value(&attribute("string"), &json!(42)).unwrap(), json!("42"));
-        assert_eq!(attribute_value(&attribute("text"), &json!(["a", "b"])).unwrap(), json!("a|b"));
-        assert_eq!(attribute_value(&attribute("long"), &json!("17")).unwrap(), json!(17));
-        assert_eq!(attribute_value(&attribute("double"), &json!("1,5")).unwrap(), json!(1.5));
-        assert_eq!(attribute_value(&attribute("boolean"), &json!("1")).unwrap(), json!(true));
+        assert_eq!(
+            attribute_value(&attribute("string"), &json!(42)).unwrap(),
+            json!("42")
+        );
+        assert_eq!(
+            attribute_value(&attribute("text"), &json!(["a", "b"])).unwrap(),
+            json!("a|b")
+        );
+        assert_eq!(
+            attribute_value(&attribute("long"), &json!("17")).unwrap(),
+            json!(17)
+        );
+        assert_eq!(
+            attribute_value(&attribute("double"), &json!("1,5")).unwrap(),
+            json!(1.5)
+        );
+        assert_eq!(
+            attribute_value(&attribute("boolean"), &json!("1")).unwrap(),
+            json!(true)
+        );
         assert!(attribute_value(&attribute("long"), &json!("x")).is_err());
         assert!(attribute_value(&attribute("customentity"), &json!("x")).is_err());
     }
@@ -251,9 +297,12 @@ mod tests {
             "attributes": [{"id": "2", "name": "utm_source", "type": "string", "meta": {"href": "h2"}}]
         }))
         .unwrap();
-        assert_eq!(meta.state_named("новый").unwrap().id, "1");
+        assert_eq!(meta.state_named("новый").unwrap().name, "Новый");
         assert_eq!(meta.state_at("h1").unwrap().name, "Новый");
-        assert_eq!(meta.attribute_named("UTM_SOURCE").unwrap().id, "2");
+        assert_eq!(
+            meta.attribute_named("UTM_SOURCE").unwrap().name,
+            "utm_source"
+        );
         assert!(meta.attribute_named("gclid").is_none());
     }
 }

@@ -19,7 +19,11 @@ pub const UPDATE_CUSTOMER_ORDER: &str = "update_customer_order";
 
 const COUNTERPARTY_OUTPUTS: &[FieldSpec] = &[
     field("id", false, "Counterparty id (UUID)"),
-    field("href", false, "Counterparty meta.href, usable as an order's agent"),
+    field(
+        "href",
+        false,
+        "Counterparty meta.href, usable as an order's agent",
+    ),
     field("name", false, "Counterparty name"),
     field("phone", false, "Phone as stored in MoySklad"),
     field("email", false, "E-mail as stored in MoySklad"),
@@ -29,9 +33,17 @@ const COUNTERPARTY_OUTPUTS: &[FieldSpec] = &[
 const ORDER_OUTPUTS: &[FieldSpec] = &[
     field("id", false, "Customer order id (UUID)"),
     field("href", false, "Customer order meta.href"),
-    field("name", false, "Order number (MoySklad numbers orders itself when none is given)"),
+    field(
+        "name",
+        false,
+        "Order number (MoySklad numbers orders itself when none is given)",
+    ),
     field("external_code", false, "externalCode"),
-    field("state_name", false, "Name of the order's state, when it has one"),
+    field(
+        "state_name",
+        false,
+        "Name of the order's state, when it has one",
+    ),
 ];
 
 /// The connector's surface.
@@ -39,7 +51,12 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     kind: "moysklad",
     description: "MoySklad (JSON API 1.2): counterparties, customer orders with custom attributes, order changes",
     settings: &[
-        setting("token", true, true, "Access token, sent as `Authorization: Bearer <token>`"),
+        setting(
+            "token",
+            true,
+            true,
+            "Access token, sent as `Authorization: Bearer <token>`",
+        ),
         setting(
             "base_url",
             false,
@@ -75,22 +92,51 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 false,
                 "Seconds re-read before the cursor on every poll, against late commits; default 60",
             ),
-            setting("page_size", false, false, "Orders per request, 1..1000; default 100"),
+            setting(
+                "page_size",
+                false,
+                false,
+                "Orders per request, 1..1000; default 100",
+            ),
         ],
         default_key: "{{item.id}}:{{item.state_name}}:{{item.payed_sum}}",
         item_fields: &[
             field("id", false, "Order id"),
             field("name", false, "Order number"),
             field("external_code", false, "externalCode"),
-            field("state_name", false, "State name (empty when the order has no state)"),
-            field("sum", false, "Order total in kopecks, as MoySklad returns it"),
-            field("payed_sum", false, "Sum of incoming payments in kopecks (payedSum)"),
+            field(
+                "state_name",
+                false,
+                "State name (empty when the order has no state)",
+            ),
+            field(
+                "sum",
+                false,
+                "Order total in kopecks, as MoySklad returns it",
+            ),
+            field(
+                "payed_sum",
+                false,
+                "Sum of incoming payments in kopecks (payedSum)",
+            ),
             field("sum_rubles", false, "sum / 100"),
             field("payed_sum_rubles", false, "payed_sum / 100"),
-            field("updated", false, "Last change, `YYYY-MM-DD HH:MM:SS.mmm` Moscow time"),
+            field(
+                "updated",
+                false,
+                "Last change, `YYYY-MM-DD HH:MM:SS.mmm` Moscow time",
+            ),
             field("agent_id", false, "Counterparty id of the order"),
-            field("attribute_values", false, "Custom attributes as an object: name → value"),
-            field("meta", false, "The order's own fields follow (meta, state, agent, attributes, ...)"),
+            field(
+                "attribute_values",
+                false,
+                "Custom attributes as an object: name → value",
+            ),
+            field(
+                "meta",
+                false,
+                "The order's own fields follow (meta, state, agent, attributes, ...)",
+            ),
         ],
     }],
     actions: &[
@@ -154,12 +200,24 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             name: CREATE_CUSTOMER_ORDER,
             description: "Create a customer order (POST /entity/customerorder) for a counterparty",
             inputs: &[
-                field("agent_id", false, "Counterparty id (this or agent_href is required)"),
+                field(
+                    "agent_id",
+                    false,
+                    "Counterparty id (this or agent_href is required)",
+                ),
                 field("agent_href", false, "Counterparty meta.href"),
-                field("name", false, "Order number; MoySklad assigns one when absent"),
+                field(
+                    "name",
+                    false,
+                    "Order number; MoySklad assigns one when absent",
+                ),
                 field("description", false, "Comment"),
                 field("external_code", false, "externalCode"),
-                field("state", false, "State NAME (e.g. `Новый`), resolved via the metadata"),
+                field(
+                    "state",
+                    false,
+                    "State NAME (e.g. `Новый`), resolved via the metadata",
+                ),
                 field(
                     "attributes",
                     false,
@@ -177,7 +235,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             inputs: &[
                 field("id", true, "Order id"),
                 field("state", false, "State NAME"),
-                field("attributes", false, "Custom attributes: attribute NAME → value"),
+                field(
+                    "attributes",
+                    false,
+                    "Custom attributes: attribute NAME → value",
+                ),
                 field("description", false, "Comment"),
             ],
             open_inputs: false,

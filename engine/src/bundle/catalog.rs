@@ -20,7 +20,12 @@ impl Catalog {
 
     /// Every connector kind in the registry.
     pub fn registry() -> Catalog {
-        Catalog::new(registry::kinds().into_iter().map(|kind| kind.spec()).collect())
+        Catalog::new(
+            registry::kinds()
+                .into_iter()
+                .map(|kind| kind.spec())
+                .collect(),
+        )
     }
 
     /// The spec of connector kind `kind`.

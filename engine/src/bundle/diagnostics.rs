@@ -88,13 +88,21 @@ impl IntoIterator for Diagnostics {
 /// Below this, suggestions are noise ("did you mean `id`?" for `kind`).
 const SUGGESTION_THRESHOLD: f64 = 0.8;
 
-/// The candidate closest to `wrong`, if any is close enough to be a plausible typo.
-pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+/// The candidate closest to `wrong`, if any is close enough to be a plausible typo: similar
+/// by Jaro-Winkler, or one edit away (Jaro-Winkler alone is harsh on short names: `pr` for
+/// `per`).
+pub(crate) fn closest<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let wrong_lower = wrong.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        let score = strsim::jaro_winkler(&wrong_lower, &candidate.to_lowercase());
-        if score >= SUGGESTION_THRESHOLD && best.is_none_or(|(b, _)| score > b) {
+        let candidate_lower = candidate.to_lowercase();
+        let score = strsim::jaro_winkler(&wrong_lower, &candidate_lower);
+        let one_edit = strsim::damerau_levenshtein(&wrong_lower, &candidate_lower) <= 1;
+        let plausible = score >= SUGGESTION_THRESHOLD || one_edit;
+        if plausible && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, candidate));
         }
     }
@@ -123,16 +131,29 @@ mod tests {
             d.to_string(),
             "bundles/x.yaml:14:7 steps[2].with.phne: unknown input field `phne` (did you mean `phone`?)"
         );
-        let whole_file = Diagnostic { line: 0, column: 0, path: String::new(), ..diag(0, "", None) };
-        assert_eq!(whole_file.to_string(), "bundles/x.yaml: unknown input field `phne`");
+        let whole_file = Diagnostic {
+            line: 0,
+            column: 0,
+            path: String::new(),
+            ..diag(0, "", None)
+        };
+        assert_eq!(
+            whole_file.to_string(),
+            "bundles/x.yaml: unknown input field `phne`"
+        );
         let all = Diagnostics(vec![diag(1, "a", None), diag(2, "b", None)]);
         assert_eq!(all.to_string().lines().count(), 2);
     }
 
     #[test]
     fn suggests_only_close_names() {
-        assert_eq!(closest("stpes", ["id", "name", "steps", "trigger"]), Some("steps".into()));
+        assert_eq!(
+            closest("stpes", ["id", "name", "steps", "trigger"]),
+            Some("steps".into())
+        );
         assert_eq!(closest("phne", ["email", "phone"]), Some("phone".into()));
         assert_eq!(closest("zzz", ["id", "name", "steps"]), None);
+        assert_eq!(closest("pr", ["requests", "per"]), Some("per".into()));
+        assert_eq!(closest("kind", ["id", "name"]), None);
     }
 }

@@ -53,7 +53,11 @@ pub fn load_bundles_with(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<Bun
         diagnostics.extend(decoded.diagnostics);
         bundles.extend(decoded.bundle);
     }
-    if diagnostics.is_empty() { Ok(bundles) } else { Err(Diagnostics(diagnostics)) }
+    if diagnostics.is_empty() {
+        Ok(bundles)
+    } else {
+        Err(Diagnostics(diagnostics))
+    }
 }
 
 /// Validate one file's text against every connector in the registry.
@@ -62,7 +66,11 @@ pub fn parse_bundle(file: &Path, text: &str) -> Result<Bundle, Diagnostics> {
 }
 
 /// [`parse_bundle`] against the connector specs in `catalog`.
-pub fn parse_bundle_with(file: &Path, text: &str, catalog: &Catalog) -> Result<Bundle, Diagnostics> {
+pub fn parse_bundle_with(
+    file: &Path,
+    text: &str,
+    catalog: &Catalog,
+) -> Result<Bundle, Diagnostics> {
     let decoded = decode_file(file, text, catalog);
     match decoded.bundle {
         Some(bundle) if decoded.diagnostics.is_empty() => Ok(bundle),
@@ -99,18 +107,125 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagn
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
         if path.is_dir() {
             collect_dir(&path, files, diagnostics);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             files.push(path);
         }
     }
 }
 
 fn file_problem(file: &Path, message: String) -> Diagnostic {
-    Diagnostic { file: file.to_path_buf(), line: 0, column: 0, path: String::new(), message, suggestion: None }
+    Diagnostic {
+        file: file.to_path_buf(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message,
+        suggestion: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::bundle::test_specs::catalog;
+
+    const BUNDLE: &str = r#"id: ID
+name: N
+connections:
+  calls: { kind: calltrack, site_id: "1", token: "${secret:T}" }
+  shop: { kind: crm, url: "https://x.example", api_key: "${env:K}" }
+trigger: { connection: calls, event: new_call, settings: { direction: in } }
+steps:
+  - id: customer
+    action: shop.create_customer
+    with: { first_name: "{{item.name}}" }
+"#;
+
+    fn write(path: &Path, id: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, BUNDLE.replace("ID", id)).unwrap();
+    }
+
+    #[test]
+    fn directories_are_searched_recursively_in_sorted_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("b.yaml"), "b");
+        write(&dir.path().join("a/z.yml"), "az");
+        write(&dir.path().join("a.yaml"), "a");
+        write(&dir.path().join(".hidden/h.yaml"), "hidden");
+        write(&dir.path().join("notes.txt"), "txt");
+        let bundles = load_bundles_with(&[dir.path().to_path_buf()], &catalog()).unwrap();
+        let ids: Vec<&str> = bundles.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["az", "a", "b"]);
+        assert_eq!(bundles[0].path, dir.path().join("a/z.yml"));
+        // A file named both directly and through its directory is read once.
+        let again = load_bundles_with(
+            &[dir.path().join("b.yaml"), dir.path().to_path_buf()],
+            &catalog(),
+        )
+        .unwrap();
+        assert_eq!(again.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_bundle_ids_across_files_are_reported_at_the_second() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("one.yaml"), "same");
+        write(&dir.path().join("two.yaml"), "same");
+        let err = load_bundles_with(&[dir.path().to_path_buf()], &catalog()).unwrap_err();
+        assert_eq!(err.len(), 1, "{err}");
+        let expected = format!(
+            "{}:1:5 id: bundle id `same` is already used by {}; ids must be unique because a bundle's cursor and history belong to its id",
+            dir.path().join("two.yaml").display(),
+            dir.path().join("one.yaml").display()
+        );
+        assert_eq!(err.0[0].to_string(), expected);
+    }
+
+    #[test]
+    fn every_problem_in_every_file_is_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("a.yaml"),
+            BUNDLE.replace("ID", "a").replace("steps:", "stpes:"),
+        )
+        .unwrap();
+        fs::write(dir.path().join("b.yaml"), "id: [").unwrap();
+        write(&dir.path().join("c.yaml"), "c");
+        let missing = dir.path().join("missing.yaml");
+        let err = load_bundles_with(&[dir.path().to_path_buf(), missing.clone()], &catalog())
+            .unwrap_err();
+        let files: Vec<PathBuf> = err.iter().map(|d| d.file.clone()).collect();
+        let a = dir.path().join("a.yaml");
+        let b = dir.path().join("b.yaml");
+        assert_eq!(files, [missing.clone(), a.clone(), a, b]);
+        assert_eq!(
+            err.0[0].to_string(),
+            format!("{}: no such file or directory", missing.display())
+        );
+        assert!(err.0[3].message.starts_with("invalid YAML"), "{}", err.0[3]);
+    }
+
+    #[test]
+    fn parse_bundle_checks_one_text() {
+        let err = parse_bundle_with(Path::new("x.yaml"), "- a\n- b\n", &catalog()).unwrap_err();
+        assert_eq!(err.to_string(), "x.yaml:1:1: expected a map, found a list");
+        assert!(
+            parse_bundle_with(Path::new("x.yaml"), &BUNDLE.replace("ID", "x"), &catalog()).is_ok()
+        );
+    }
 }

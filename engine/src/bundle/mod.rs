@@ -12,6 +12,8 @@ mod diagnostics;
 mod load;
 pub mod model;
 mod reader;
+#[cfg(test)]
+pub(crate) mod test_specs;
 mod yaml;
 
 pub use catalog::Catalog;

@@ -21,7 +21,10 @@ pub(crate) struct Decoder {
 impl Decoder {
     /// A decoder for `file`.
     pub fn new(file: PathBuf) -> Decoder {
-        Decoder { file, diagnostics: Vec::new() }
+        Decoder {
+            file,
+            diagnostics: Vec::new(),
+        }
     }
 
     /// Record a problem.
@@ -60,7 +63,11 @@ impl Decoder {
 
     fn expected(&mut self, node: &Node, path: &str, what: &str) {
         let found = yaml::describe(node);
-        self.error(Location::of(node), path, format!("expected {what}, found {found}"));
+        self.error(
+            Location::of(node),
+            path,
+            format!("expected {what}, found {found}"),
+        );
     }
 
     /// A string.
@@ -183,7 +190,15 @@ impl Decoder {
             match yaml::scalar_text(key) {
                 Some(name) => {
                     let path = child(path, &name);
-                    entries.push((Entry { key, name, value, path }, false));
+                    entries.push((
+                        Entry {
+                            key,
+                            name,
+                            value,
+                            path,
+                        },
+                        false,
+                    ));
                 }
                 None => self.error(
                     Location::of(key),
@@ -192,7 +207,12 @@ impl Decoder {
                 ),
             }
         }
-        Some(MapReader { at: Location::of(node), path: path.to_string(), entries, known: Vec::new() })
+        Some(MapReader {
+            at: Location::of(node),
+            path: path.to_string(),
+            entries,
+            known: Vec::new(),
+        })
     }
 }
 
@@ -260,7 +280,11 @@ impl<'n> MapReader<'n> {
     pub fn require(&mut self, dec: &mut Decoder, name: &'static str) -> Option<Entry<'n>> {
         let entry = self.take(name);
         if entry.is_none() {
-            dec.error(self.at, &child(&self.path, name), format!("missing required key `{name}`"));
+            dec.error(
+                self.at,
+                &child(&self.path, name),
+                format!("missing required key `{name}`"),
+            );
         }
         entry
     }
@@ -305,7 +329,11 @@ pub(crate) fn optional<T>(given: Option<Option<T>>) -> Option<Option<T>> {
 
 /// `parent.key` (or `key` at the top).
 pub(crate) fn child(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 /// `parent[index]`.
@@ -330,7 +358,11 @@ mod tests {
         let event = map.require(&mut dec, "event").unwrap();
         assert!(dec.string(event.value, &event.path).is_none());
         map.finish(&mut dec);
-        let got: Vec<String> = dec.into_diagnostics().iter().map(|d| d.to_string()).collect();
+        let got: Vec<String> = dec
+            .into_diagnostics()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
         assert_eq!(
             got,
             [
@@ -355,6 +387,10 @@ mod tests {
         let got = dec.into_diagnostics();
         assert_eq!(got.len(), 2);
         assert!(got[0].message.contains("with a unit"), "{}", got[0].message);
-        assert!(got[1].message.contains("invalid duration"), "{}", got[1].message);
+        assert!(
+            got[1].message.contains("invalid duration"),
+            "{}",
+            got[1].message
+        );
     }
 }

@@ -28,7 +28,10 @@ impl Location {
 
     fn from_marker(marker: &saphyr::Marker) -> Location {
         // saphyr's lines are 1-based and its columns 0-based; editors count both from 1.
-        Location { line: marker.line().max(1), column: marker.col() + 1 }
+        Location {
+            line: marker.line().max(1),
+            column: marker.col() + 1,
+        }
     }
 }
 
@@ -179,7 +182,12 @@ mod tests {
         let err = parse_document("id: a\nid: b\n").unwrap_err();
         assert_eq!(err.at, Location { line: 2, column: 1 });
         assert!(err.message.contains("duplicated key"), "{}", err.message);
-        assert!(parse_document("# only a comment\n").unwrap_err().message.contains("empty"));
+        assert!(
+            parse_document("# only a comment\n")
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
         let two = parse_document("id: a\n---\nid: b\n").unwrap_err();
         assert_eq!(two.at.line, 3);
     }

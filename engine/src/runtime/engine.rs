@@ -132,27 +132,18 @@ impl Engine {
         Ok(TickReport { bundles, items_processed, counts })
     }
 
+    fn poll_task(&self) -> PollTask {
+        PollTask {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            worker_id: self.config.worker_id.clone(),
+            wake: self.wake.clone(),
+        }
+    }
+
     /// Poll one bundle if this worker wins the tick's poll lease.
     async fn poll_one(&self, bundle: Arc<PreparedBundle>) -> Result<Option<PollReport>, StoreError> {
-        let now = self.clock.now();
-        let lease = self
-            .store
-            .acquire_lease(LeaseRequest {
-                name: format!("poll:{}", bundle.bundle.id),
-                holder: self.config.worker_id.clone(),
-                now: now.timestamp_millis(),
-                ttl_ms: poll_lease_ms(&bundle.bundle.trigger.schedule, now),
-            })
-            .await?;
-        if lease.is_none() {
-            return Ok(None);
-        }
-        let report = poll_bundle(self.store.as_ref(), self.clock.as_ref(), &bundle).await?;
-        if let Some(error) = &report.error {
-            tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
-        }
-        self.wake.notify_waiters();
-        Ok(Some(report))
+        self.poll_task().poll(&bundle).await
     }
 
     /// Process items until none is due now. Returns how many were settled.
@@ -181,7 +172,7 @@ impl Engine {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let ids: Vec<String> = self.bundles.iter().map(|b| b.bundle.id.clone()).collect();
+        let ids: Vec<String> = self.enabled().map(|b| b.bundle.id.clone()).collect();
         self.store
             .claim_items(ClaimRequest {
                 worker: self.config.worker_id.clone(),
@@ -280,15 +271,16 @@ impl Engine {
                 }
                 polling.insert(id.clone());
                 let engine_bundle = b.clone();
-                let poller = PollTask {
-                    store: self.store.clone(),
-                    clock: self.clock.clone(),
-                    worker_id: self.config.worker_id.clone(),
-                    wake: self.wake.clone(),
-                };
+                let poller = self.poll_task();
                 polls.spawn(async move {
                     let id = engine_bundle.bundle.id.clone();
-                    poller.run(engine_bundle).await;
+                    match poller.poll(&engine_bundle).await {
+                        Ok(Some(report)) if report.error.is_none() => {
+                            tracing::info!(bundle = %id, seen = report.items_seen, new = report.items_new, "polled");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(bundle = %id, error = %e, "store error while polling"),
+                    }
                     id
                 });
             }
@@ -340,7 +332,8 @@ struct PollTask {
 }
 
 impl PollTask {
-    async fn run(self, bundle: Arc<PreparedBundle>) {
+    /// Take the tick's poll lease and poll; `None` when another worker holds the lease.
+    async fn poll(&self, bundle: &PreparedBundle) -> Result<Option<PollReport>, StoreError> {
         let now = self.clock.now();
         let lease = self
             .store
@@ -350,25 +343,15 @@ impl PollTask {
                 now: now.timestamp_millis(),
                 ttl_ms: poll_lease_ms(&bundle.bundle.trigger.schedule, now),
             })
-            .await;
-        match lease {
-            Ok(Some(_)) => {}
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(bundle = %bundle.bundle.id, error = %e, "cannot take the poll lease");
-                return;
-            }
+            .await?;
+        if lease.is_none() {
+            return Ok(None);
         }
-        match poll_bundle(self.store.as_ref(), self.clock.as_ref(), &bundle).await {
-            Ok(report) => {
-                if let Some(error) = report.error {
-                    tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
-                } else {
-                    tracing::info!(bundle = %bundle.bundle.id, seen = report.items_seen, new = report.items_new, "polled");
-                }
-            }
-            Err(e) => tracing::error!(bundle = %bundle.bundle.id, error = %e, "store error while polling"),
+        let report = poll_bundle(self.store.as_ref(), self.clock.as_ref(), bundle).await?;
+        if let Some(error) = &report.error {
+            tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
         }
         self.wake.notify_waiters();
+        Ok(Some(report))
     }
 }

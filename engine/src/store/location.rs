@@ -22,7 +22,10 @@ impl StoreLocation {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(StoreLocation::Postgres(s.to_owned()));
         }
-        let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
         // Query options (`?mode=…`) are not ours to honour silently: the store sets its own.
         if path.is_empty() || path.contains('?') || path == ":memory:" {
             return Err(StoreError::Invalid(format!(
@@ -43,7 +46,9 @@ impl StoreLocation {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let (authority, tail) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
@@ -74,9 +79,15 @@ mod tests {
     #[test]
     fn urls_and_paths_are_told_apart() {
         let pg = "postgres://ferry@db:5432/ferry";
-        assert_eq!(StoreLocation::parse(pg).unwrap(), StoreLocation::Postgres(pg.into()));
+        assert_eq!(
+            StoreLocation::parse(pg).unwrap(),
+            StoreLocation::Postgres(pg.into())
+        );
         let pg = "postgresql://ferry@db/ferry";
-        assert_eq!(StoreLocation::parse(pg).unwrap(), StoreLocation::Postgres(pg.into()));
+        assert_eq!(
+            StoreLocation::parse(pg).unwrap(),
+            StoreLocation::Postgres(pg.into())
+        );
         assert_eq!(
             StoreLocation::parse("sqlite:///var/lib/ferry/ferry.db").unwrap(),
             StoreLocation::Sqlite("/var/lib/ferry/ferry.db".into())
@@ -85,7 +96,10 @@ mod tests {
             StoreLocation::parse("sqlite://data/ferry.db").unwrap(),
             StoreLocation::Sqlite("data/ferry.db".into())
         );
-        assert_eq!(StoreLocation::parse("ferry.db").unwrap(), StoreLocation::Sqlite("ferry.db".into()));
+        assert_eq!(
+            StoreLocation::parse("ferry.db").unwrap(),
+            StoreLocation::Sqlite("ferry.db".into())
+        );
     }
 
     #[test]
@@ -98,8 +112,12 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_the_display() {
-        let loc = StoreLocation::parse("postgres://ferry:s3cret@db:5432/ferry?sslmode=require").unwrap();
-        assert_eq!(loc.display_redacted(), "postgres://ferry:***@db:5432/ferry?sslmode=require");
+        let loc =
+            StoreLocation::parse("postgres://ferry:s3cret@db:5432/ferry?sslmode=require").unwrap();
+        assert_eq!(
+            loc.display_redacted(),
+            "postgres://ferry:***@db:5432/ferry?sslmode=require"
+        );
         let loc = StoreLocation::parse("postgres://ferry@db/ferry").unwrap();
         assert_eq!(loc.display_redacted(), "postgres://ferry@db/ferry");
     }
@@ -108,8 +126,13 @@ mod tests {
     async fn open_store_creates_and_migrates_an_sqlite_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/dir/ferry.db");
-        let store = open_store(&StoreLocation::Sqlite(path.clone())).await.unwrap();
+        let store = open_store(&StoreLocation::Sqlite(path.clone()))
+            .await
+            .unwrap();
         assert!(path.exists());
-        assert_eq!(store.item_counts(None).await.unwrap(), crate::store::ItemCounts::default());
+        assert_eq!(
+            store.item_counts(None).await.unwrap(),
+            crate::store::ItemCounts::default()
+        );
     }
 }

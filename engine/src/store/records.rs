@@ -99,7 +99,12 @@ pub(super) struct LeaseRow {
 
 impl From<LeaseRow> for Lease {
     fn from(row: LeaseRow) -> Lease {
-        Lease { name: row.name, holder: row.holder, version: row.version, expires_at: row.expires_at }
+        Lease {
+            name: row.name,
+            holder: row.holder,
+            version: row.version,
+            expires_at: row.expires_at,
+        }
     }
 }
 
@@ -125,7 +130,11 @@ pub(super) fn check_settle(settle: &ItemSettle) -> Result<(), StoreError> {
 }
 
 /// Refuse a step outcome that is not one (`sending` is written by `begin_step` only).
-pub(super) fn check_step_outcome(status: StepStatus, item_id: i64, step_id: &str) -> Result<(), StoreError> {
+pub(super) fn check_step_outcome(
+    status: StepStatus,
+    item_id: i64,
+    step_id: &str,
+) -> Result<(), StoreError> {
     if status == StepStatus::Sending {
         return Err(StoreError::Invalid(format!(
             "step {step_id} of item {item_id} cannot finish as sending; use begin_step"
@@ -136,7 +145,11 @@ pub(super) fn check_step_outcome(status: StepStatus, item_id: i64, step_id: &str
 
 /// A fenced write that touched no row: the claim is gone.
 pub(super) fn fenced(rows_affected: u64, item_id: i64) -> Result<(), StoreError> {
-    if rows_affected == 0 { Err(StoreError::LostClaim { item_id }) } else { Ok(()) }
+    if rows_affected == 0 {
+        Err(StoreError::LostClaim { item_id })
+    } else {
+        Ok(())
+    }
 }
 
 /// JSON as stored.
@@ -161,8 +174,9 @@ impl StepRow {
     fn into_record(self) -> Result<(i64, StepRecord), StoreError> {
         let status = StepStatus::parse(&self.status)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown step status {:?}", self.status)))?;
-        let attempts = u32::try_from(self.attempts)
-            .map_err(|_| StoreError::Corrupt(format!("step attempts out of range: {}", self.attempts)))?;
+        let attempts = u32::try_from(self.attempts).map_err(|_| {
+            StoreError::Corrupt(format!("step attempts out of range: {}", self.attempts))
+        })?;
         let output = match &self.output {
             Some(text) => Some(parse_json(text, || {
                 format!("output of step {} of item {}", self.step_id, self.item_id)
@@ -235,7 +249,10 @@ pub(super) fn run_summaries(
     let mut by_run: HashMap<i64, ItemCounts> = HashMap::new();
     for row in counts {
         let status = item_status(&row.status)?;
-        by_run.entry(row.run_id).or_default().add(status, count(row.n, "item count")?);
+        by_run
+            .entry(row.run_id)
+            .or_default()
+            .add(status, count(row.n, "item count")?);
     }
     runs.into_iter()
         .map(|run| {
@@ -285,5 +302,8 @@ pub(super) fn run_detail(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(RunDetail { run: run_summary(run, counts)?, items })
+    Ok(RunDetail {
+        run: run_summary(run, counts)?,
+        items,
+    })
 }

@@ -120,7 +120,10 @@ pub(super) fn insert_items(rows: usize) -> String {
         if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("($1, $2, ${key}, ${}, 'pending', $3, $3)", key + 1));
+        sql.push_str(&format!(
+            "($1, $2, ${key}, ${}, 'pending', $3, $3)",
+            key + 1
+        ));
     }
     sql.push_str(" ON CONFLICT (bundle_id, item_key) DO NOTHING");
     sql
@@ -241,7 +244,9 @@ pub(super) fn list_runs_of_bundle() -> String {
 
 /// One run: `$1` id.
 pub(super) fn select_run() -> String {
-    format!("SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN bundles b ON b.id = r.bundle_id WHERE r.id = $1")
+    format!(
+        "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN bundles b ON b.id = r.bundle_id WHERE r.id = $1"
+    )
 }
 
 /// Items of run `$1`, oldest first.
@@ -294,7 +299,15 @@ mod tests {
 
     #[test]
     fn only_postgres_claims_skip_locked_rows() {
-        assert!(Statements::for_dialect(Dialect::Postgres).claim_any.contains("SKIP LOCKED"));
-        assert!(!Statements::for_dialect(Dialect::Sqlite).claim_any.contains("SKIP LOCKED"));
+        assert!(
+            Statements::for_dialect(Dialect::Postgres)
+                .claim_any
+                .contains("SKIP LOCKED")
+        );
+        assert!(
+            !Statements::for_dialect(Dialect::Sqlite)
+                .claim_any
+                .contains("SKIP LOCKED")
+        );
     }
 }

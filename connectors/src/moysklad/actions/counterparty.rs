@@ -25,7 +25,11 @@ pub fn counterparty_record(row: &Value) -> Record {
     let href = row.pointer("/meta/href").cloned().unwrap_or(Value::Null);
     let id = match row.get("id") {
         Some(id) => id.clone(),
-        None => href.as_str().and_then(id_from_href).map(Value::from).unwrap_or(Value::Null),
+        None => href
+            .as_str()
+            .and_then(id_from_href)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
     };
     let mut out = Map::new();
     out.insert("id".into(), id);
@@ -39,16 +43,24 @@ pub fn counterparty_record(row: &Value) -> Record {
 
 async fn search(client: &MoySkladClient, filter: String) -> Result<Vec<Value>, ConnectorError> {
     let reply = client
-        .get(PATH, &[("filter", filter), ("limit", LOOKUP_LIMIT.to_string())])
+        .get(
+            PATH,
+            &[("filter", filter), ("limit", LOOKUP_LIMIT.to_string())],
+        )
         .await?;
     match reply.get("rows") {
         Some(Value::Array(rows)) => Ok(rows.clone()),
-        _ => Err(ConnectorError::InvalidResponse("counterparty list without `rows`".into())),
+        _ => Err(ConnectorError::InvalidResponse(
+            "counterparty list without `rows`".into(),
+        )),
     }
 }
 
 /// The first counterparty whose phone is the same number as `phone`.
-pub async fn find_by_phone(client: &MoySkladClient, phone: &str) -> Result<Option<Value>, ConnectorError> {
+pub async fn find_by_phone(
+    client: &MoySkladClient,
+    phone: &str,
+) -> Result<Option<Value>, ConnectorError> {
     let wanted = national_digits(phone);
     if wanted.len() < 5 {
         return Err(ConnectorError::Config(format!(
@@ -57,27 +69,43 @@ pub async fn find_by_phone(client: &MoySkladClient, phone: &str) -> Result<Optio
     }
     let rows = search(client, format!("phone~{wanted}")).await?;
     Ok(rows.into_iter().find(|row| {
-        row.get("phone").and_then(Value::as_str).is_some_and(|p| national_digits(p) == wanted)
+        row.get("phone")
+            .and_then(Value::as_str)
+            .is_some_and(|p| national_digits(p) == wanted)
     }))
 }
 
 /// The first counterparty with this e-mail (compared ignoring case).
-pub async fn find_by_email(client: &MoySkladClient, email: &str) -> Result<Option<Value>, ConnectorError> {
+pub async fn find_by_email(
+    client: &MoySkladClient,
+    email: &str,
+) -> Result<Option<Value>, ConnectorError> {
     let wanted = email.trim().to_lowercase();
     let rows = search(client, format!("email={}", escape(email.trim()))).await?;
     Ok(rows.into_iter().find(|row| {
-        row.get("email").and_then(Value::as_str).is_some_and(|e| e.trim().to_lowercase() == wanted)
+        row.get("email")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.trim().to_lowercase() == wanted)
     }))
 }
 
 /// The first counterparty with exactly this external code.
-pub async fn find_by_external_code(client: &MoySkladClient, code: &str) -> Result<Option<Value>, ConnectorError> {
+pub async fn find_by_external_code(
+    client: &MoySkladClient,
+    code: &str,
+) -> Result<Option<Value>, ConnectorError> {
     let rows = search(client, format!("externalCode={}", escape(code))).await?;
-    Ok(rows.into_iter().find(|row| row.get("externalCode").and_then(Value::as_str) == Some(code)))
+    Ok(rows
+        .into_iter()
+        .find(|row| row.get("externalCode").and_then(Value::as_str) == Some(code)))
 }
 
 /// A lookup for duplicate handling by one of the create action's search keys.
-pub async fn find_by_key(client: &MoySkladClient, key: &str, value: &Value) -> Result<Option<Record>, ConnectorError> {
+pub async fn find_by_key(
+    client: &MoySkladClient,
+    key: &str,
+    value: &Value,
+) -> Result<Option<Record>, ConnectorError> {
     let text = match value {
         Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
@@ -97,7 +125,10 @@ pub async fn find_by_key(client: &MoySkladClient, key: &str, value: &Value) -> R
 }
 
 /// `find_counterparty`: by phone first, then by e-mail.
-pub async fn find(client: &MoySkladClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
+pub async fn find(
+    client: &MoySkladClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
     let inputs = Inputs::new("find_counterparty", input);
     let phone = inputs.text("phone")?;
     let email = inputs.text("email")?;
@@ -131,7 +162,12 @@ fn body(inputs: &Inputs<'_>, creating: bool) -> Result<Value, ConnectorError> {
     } else if let Some(name) = inputs.text("name")? {
         body.insert("name".into(), name.into());
     }
-    for (input, field) in [("phone", "phone"), ("email", "email"), ("external_code", "externalCode"), ("description", "description")] {
+    for (input, field) in [
+        ("phone", "phone"),
+        ("email", "email"),
+        ("external_code", "externalCode"),
+        ("description", "description"),
+    ] {
         if let Some(value) = inputs.text(input)? {
             body.insert(field.into(), value.into());
         }
@@ -143,26 +179,41 @@ fn body(inputs: &Inputs<'_>, creating: bool) -> Result<Value, ConnectorError> {
 }
 
 /// `create_counterparty`: `POST /entity/counterparty`.
-pub async fn create(client: &MoySkladClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
+pub async fn create(
+    client: &MoySkladClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
     let body = body(&Inputs::new("create_counterparty", input), true)?;
     let created = client.post(PATH, &body).await?;
     Ok(counterparty_record(&created))
 }
 
 /// `update_counterparty`: `PUT /entity/counterparty/{id}` with the given fields.
-pub async fn update(client: &MoySkladClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
+pub async fn update(
+    client: &MoySkladClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
     let inputs = Inputs::new("update_counterparty", input);
     let id = inputs.required_text("id")?;
     let body = body(&inputs, false)?;
-    let updated = client.put(&format!("{PATH}/{}", path_segment(&id)?), &body).await?;
+    let updated = client
+        .put(&format!("{PATH}/{}", path_segment(&id)?), &body)
+        .await?;
     Ok(counterparty_record(&updated))
 }
 
 /// An id (or an href ending in one) as a single, safe path segment.
 pub fn path_segment(id: &str) -> Result<String, ConnectorError> {
-    let id = if id.contains('/') { id_from_href(id).unwrap_or_default() } else { id };
+    let is_href = id.starts_with("http://") || id.starts_with("https://");
+    let id = if is_href {
+        id_from_href(id).unwrap_or_default()
+    } else {
+        id
+    };
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(ConnectorError::Config(format!("`{id}` is not a MoySklad id")));
+        return Err(ConnectorError::Config(format!(
+            "`{id}` is not a MoySklad id"
+        )));
     }
     Ok(id.to_string())
 }
@@ -179,7 +230,10 @@ mod tests {
     #[test]
     fn ids_are_single_segments() {
         assert_eq!(path_segment("3f2a-11").unwrap(), "3f2a-11");
-        assert_eq!(path_segment("https://h/entity/counterparty/ab-1").unwrap(), "ab-1");
+        assert_eq!(
+            path_segment("https://h/entity/counterparty/ab-1").unwrap(),
+            "ab-1"
+        );
         assert!(path_segment("../x").is_err());
         assert!(path_segment("a?b").is_err());
     }

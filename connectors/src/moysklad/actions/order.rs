@@ -25,7 +25,11 @@ pub struct OrderContext<'a> {
 }
 
 /// An entity reference given as an id or a full href.
-pub fn entity_href(client: &MoySkladClient, entity: &str, id_or_href: &str) -> Result<String, ConnectorError> {
+pub fn entity_href(
+    client: &MoySkladClient,
+    entity: &str,
+    id_or_href: &str,
+) -> Result<String, ConnectorError> {
     if id_or_href.starts_with("http://") || id_or_href.starts_with("https://") {
         return Ok(id_or_href.to_string());
     }
@@ -42,10 +46,16 @@ async fn order_record(ctx: &OrderContext<'_>, order: &Value) -> Result<Record, C
     let field = |name: &str| order.get(name).cloned().unwrap_or(Value::Null);
     let mut out = Map::new();
     out.insert("id".into(), field("id"));
-    out.insert("href".into(), order.pointer("/meta/href").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "href".into(),
+        order.pointer("/meta/href").cloned().unwrap_or(Value::Null),
+    );
     out.insert("name".into(), field("name"));
     out.insert("external_code".into(), field("externalCode"));
-    out.insert("state_name".into(), state_name.map(Value::from).unwrap_or(Value::Null));
+    out.insert(
+        "state_name".into(),
+        state_name.map(Value::from).unwrap_or(Value::Null),
+    );
     Ok(out)
 }
 
@@ -57,13 +67,19 @@ async fn state_and_attributes(
     state: Option<String>,
 ) -> Result<(), ConnectorError> {
     if let Some(attributes) = inputs.object("attributes")? {
-        let values = ctx.metadata.attribute_values(ctx.client, attributes).await?;
+        let values = ctx
+            .metadata
+            .attribute_values(ctx.client, attributes)
+            .await?;
         if !values.is_empty() {
             body.insert("attributes".into(), values.into());
         }
     }
     if let Some(name) = &state {
-        body.insert("state".into(), ctx.metadata.state_ref(ctx.client, name).await?);
+        body.insert(
+            "state".into(),
+            ctx.metadata.state_ref(ctx.client, name).await?,
+        );
     }
     if let Some(description) = inputs.text("description")? {
         body.insert("description".into(), description.into());
@@ -72,7 +88,10 @@ async fn state_and_attributes(
 }
 
 /// `create_customer_order`: `POST /entity/customerorder`.
-pub async fn create(ctx: &OrderContext<'_>, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
+pub async fn create(
+    ctx: &OrderContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
     let inputs = Inputs::new("create_customer_order", input);
     let agent = match (inputs.text("agent_href")?, inputs.text("agent_id")?) {
         (Some(href), _) => entity_href(ctx.client, "counterparty", &href)?,
@@ -85,7 +104,10 @@ pub async fn create(ctx: &OrderContext<'_>, input: &Map<String, Value>) -> Resul
         }
     };
     let mut body = Map::new();
-    body.insert("organization".into(), meta_ref(ctx.organization_href, "organization"));
+    body.insert(
+        "organization".into(),
+        meta_ref(ctx.organization_href, "organization"),
+    );
     body.insert("agent".into(), meta_ref(&agent, "counterparty"));
     if let Some(name) = inputs.text("name")? {
         body.insert("name".into(), name.into());
@@ -93,18 +115,26 @@ pub async fn create(ctx: &OrderContext<'_>, input: &Map<String, Value>) -> Resul
     if let Some(code) = inputs.text("external_code")? {
         body.insert("externalCode".into(), code.into());
     }
-    let state = inputs.text("state")?.or(ctx.default_state.map(str::to_string));
+    let state = inputs
+        .text("state")?
+        .or(ctx.default_state.map(str::to_string));
     state_and_attributes(ctx, &inputs, &mut body, state).await?;
     let created = ctx.client.post(PATH, &Value::Object(body)).await?;
     order_record(ctx, &created).await
 }
 
 /// `update_customer_order`: `PUT /entity/customerorder/{id}` with the given fields.
-pub async fn update(ctx: &OrderContext<'_>, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
+pub async fn update(
+    ctx: &OrderContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
     let inputs = Inputs::new("update_customer_order", input);
     let id = path_segment(&inputs.required_text("id")?)?;
     let mut body = Map::new();
     state_and_attributes(ctx, &inputs, &mut body, inputs.text("state")?).await?;
-    let updated = ctx.client.put(&format!("{PATH}/{id}"), &Value::Object(body)).await?;
+    let updated = ctx
+        .client
+        .put(&format!("{PATH}/{id}"), &Value::Object(body))
+        .await?;
     order_record(ctx, &updated).await
 }

@@ -33,15 +33,23 @@ pub(super) fn decode_condition(
         return decode_list(dec, node, path, reads).map(Condition::All);
     }
     let mut map = dec.map(node, path)?;
+    let map_at = map.at();
     let all = map.take("all");
     let any = map.take("any");
     let not = map.take("not");
     let field = map.take("field");
     let op = map.take("op");
     let value = map.take("value");
-    let forms = [&all, &any, &not, &field].iter().filter(|f| f.is_some()).count();
+    let forms = [&all, &any, &not, &field]
+        .iter()
+        .filter(|f| f.is_some())
+        .count();
     if forms != 1 {
-        let problem = if forms == 0 { "is empty" } else { "mixes several forms" };
+        let problem = if forms == 0 {
+            "checks nothing"
+        } else {
+            "mixes several forms"
+        };
         dec.error(
             map.at(),
             path,
@@ -55,7 +63,11 @@ pub(super) fn decode_condition(
     }
     if field.is_none() {
         for stray in [&op, &value].into_iter().flatten() {
-            dec.error(stray.key_at(), &stray.path, format!("`{}` belongs to `field`", stray.name));
+            dec.error(
+                stray.key_at(),
+                &stray.path,
+                format!("`{}` belongs to `field`", stray.name),
+            );
         }
     }
     map.finish(dec);
@@ -66,15 +78,15 @@ pub(super) fn decode_condition(
         return decode_list(dec, any.value, &any.path, reads).map(Condition::Any);
     }
     if let Some(not) = not {
-        return decode_condition(dec, not.value, &not.path, reads).map(|c| Condition::Not(c.into()));
+        return decode_condition(dec, not.value, &not.path, reads)
+            .map(|c| Condition::Not(c.into()));
     }
     let field = field?;
     let field_path = dec
         .string(field.value, &field.path)
         .and_then(|text| decode_path(dec, &text, field.value_at(), &field.path, reads));
     let Some(op) = op else {
-        // Reported where `field` is: the nearest thing the user wrote.
-        dec.error(field.key_at(), &child(path, "op"), "missing required key `op`");
+        dec.error(map_at, &child(path, "op"), "missing required key `op`");
         return None;
     };
     let op_text = dec.string(op.value, &op.path)?;
@@ -87,7 +99,11 @@ pub(super) fn decode_condition(
         }),
         None => None,
     };
-    let operator = Operator { text: &op_text, at: op.value_at(), path: &op.path };
+    let operator = Operator {
+        text: &op_text,
+        at: op.value_at(),
+        path: &op.path,
+    };
     let comparison = build_comparison(dec, operator, right, field_path?)?;
     Some(Condition::Compare(comparison))
 }
@@ -100,7 +116,11 @@ fn decode_list(
 ) -> Option<Vec<Condition>> {
     let items = dec.list(node, path)?;
     if items.is_empty() {
-        dec.error(Location::of(node), path, "an empty list of conditions means nothing; remove it");
+        dec.error(
+            Location::of(node),
+            path,
+            "an empty list of conditions means nothing; remove it",
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -145,7 +165,11 @@ fn decode_shorthand(
         at,
         path: path.to_string(),
     });
-    let operator = Operator { text: op_text, at, path };
+    let operator = Operator {
+        text: op_text,
+        at,
+        path,
+    };
     let comparison = build_comparison(dec, operator, right, field?)?;
     Some(Condition::Compare(comparison))
 }
@@ -219,7 +243,10 @@ fn build_comparison(
             dec.error_suggesting(
                 op.at,
                 op.path,
-                format!("unknown operator `{other}`; use one of {}", OPERATORS.join(" ")),
+                format!(
+                    "unknown operator `{other}`; use one of {}",
+                    OPERATORS.join(" ")
+                ),
                 closest(other, OPERATORS.iter().copied()),
             );
             return None;
@@ -228,33 +255,57 @@ fn build_comparison(
     let takes_value = !matches!(compare_op, CompareOp::Exists | CompareOp::Empty);
     let value = match (takes_value, right) {
         (false, Some(right)) => {
-            dec.error(right.at, &right.path, format!("`{}` takes no value", op.text));
+            dec.error(
+                right.at,
+                &right.path,
+                format!("`{}` takes no value", op.text),
+            );
             return None;
         }
         (false, None) => None,
         (true, None) => {
-            dec.error(op.at, op.path, format!("`{}` needs a value to compare with", op.text));
+            dec.error(
+                op.at,
+                op.path,
+                format!("`{}` needs a value to compare with", op.text),
+            );
             return None;
         }
         (true, Some(right)) => {
             let needs_list = matches!(compare_op, CompareOp::In | CompareOp::NotIn);
             if needs_list && !right.value.is_array() {
-                dec.error(right.at, &right.path, format!("`{}` needs a list, like [form, phone]", op.text));
+                dec.error(
+                    right.at,
+                    &right.path,
+                    format!("`{}` needs a list, like [form, phone]", op.text),
+                );
                 return None;
             }
             Some(right.value)
         }
     };
-    Some(Comparison { field, op: compare_op, value })
+    Some(Comparison {
+        field,
+        op: compare_op,
+        value,
+    })
 }
 
-fn compile_pattern(dec: &mut Decoder, op: &Operator<'_>, right: Option<&RightSide>) -> Option<regex::Regex> {
+fn compile_pattern(
+    dec: &mut Decoder,
+    op: &Operator<'_>,
+    right: Option<&RightSide>,
+) -> Option<regex::Regex> {
     let Some(right) = right else {
         dec.error(op.at, op.path, "`matches` needs a regular expression");
         return None;
     };
     let Some(pattern) = &right.text else {
-        dec.error(right.at, &right.path, "`matches` needs a regular expression written as a string");
+        dec.error(
+            right.at,
+            &right.path,
+            "`matches` needs a regular expression written as a string",
+        );
         return None;
     };
     match regex::Regex::new(pattern) {
@@ -263,8 +314,16 @@ fn compile_pattern(dec: &mut Decoder, op: &Operator<'_>, right: Option<&RightSid
             // The regex crate explains syntax errors over several lines with a caret; the
             // last line holds the reason, which is what fits a one-line diagnostic.
             let full = e.to_string();
-            let reason = full.lines().last().unwrap_or_default().trim_start_matches("error: ");
-            dec.error(right.at, &right.path, format!("invalid regular expression `{pattern}`: {reason}"));
+            let reason = full
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            dec.error(
+                right.at,
+                &right.path,
+                format!("invalid regular expression `{pattern}`: {reason}"),
+            );
             None
         }
     }

@@ -29,9 +29,18 @@ pub(super) struct DecodedConnections {
 }
 
 /// Decode the `connections` map.
-pub(super) fn decode_connections(dec: &mut Decoder, entry: &Entry<'_>, catalog: &Catalog) -> DecodedConnections {
-    let mut out = DecodedConnections { connections: IndexMap::new(), specs: IndexMap::new() };
-    let Some(mut map) = dec.map(entry.value, &entry.path) else { return out };
+pub(super) fn decode_connections(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    catalog: &Catalog,
+) -> DecodedConnections {
+    let mut out = DecodedConnections {
+        connections: IndexMap::new(),
+        specs: IndexMap::new(),
+    };
+    let Some(mut map) = dec.map(entry.value, &entry.path) else {
+        return out;
+    };
     for conn in map.take_rest() {
         if !valid_connection_name(&conn.name) {
             dec.error(
@@ -63,7 +72,9 @@ fn decode_connection(
     conn: &Entry<'_>,
     catalog: &Catalog,
 ) -> (Option<&'static ConnectorSpec>, Option<Connection>) {
-    let Some(mut map) = dec.map(conn.value, &conn.path) else { return (None, None) };
+    let Some(mut map) = dec.map(conn.value, &conn.path) else {
+        return (None, None);
+    };
     let kind = map.require(dec, "kind").and_then(|k| {
         let text = dec.string(k.value, &k.path)?;
         let spec = catalog.spec(&text);
@@ -72,7 +83,10 @@ fn decode_connection(
             dec.error_suggesting(
                 k.value_at(),
                 &k.path,
-                format!("unknown connector kind `{text}`; known kinds: {}", names.join(", ")),
+                format!(
+                    "unknown connector kind `{text}`; known kinds: {}",
+                    names.join(", ")
+                ),
                 closest(&text, names.iter().copied()),
             );
         }
@@ -89,7 +103,13 @@ fn decode_connection(
                 Some(None) => return (spec, None),
                 None => None,
             };
-            Some(Connection { name: conn.name.clone(), kind, settings, secrets, rate_limit })
+            Some(Connection {
+                name: conn.name.clone(),
+                kind,
+                settings,
+                secrets,
+                rate_limit,
+            })
         }
         _ => None,
     };
@@ -111,11 +131,18 @@ fn decode_settings(
     for entry in map.take_rest() {
         let setting = spec.map(|s| (s, s.setting(&entry.name)));
         if let Some((spec, None)) = setting {
-            let names = spec.settings.iter().map(|s| s.name).chain(["kind", "rate_limit"]);
+            let names = spec
+                .settings
+                .iter()
+                .map(|s| s.name)
+                .chain(["kind", "rate_limit"]);
             dec.error_suggesting(
                 entry.key_at(),
                 &entry.path,
-                format!("unknown setting `{}` for a `{}` connection", entry.name, spec.kind),
+                format!(
+                    "unknown setting `{}` for a `{}` connection",
+                    entry.name, spec.kind
+                ),
                 closest(&entry.name, names),
             );
             ok = false;
@@ -136,7 +163,9 @@ fn decode_settings(
             }
             _ if secret => {
                 // Never echo the value: it is very likely the real credential.
-                let example = format!("{}_{}", connection, entry.name).to_uppercase().replace('-', "_");
+                let example = format!("{}_{}", connection, entry.name)
+                    .to_uppercase()
+                    .replace('-', "_");
                 dec.error(
                     entry.value_at(),
                     &entry.path,
@@ -157,11 +186,17 @@ fn decode_settings(
     }
     if let Some(spec) = spec {
         for required in spec.settings.iter().filter(|s| s.required) {
-            if !settings.contains_key(required.name) && !secrets.contains_key(required.name) && !map.has(required.name) {
+            if !settings.contains_key(required.name)
+                && !secrets.contains_key(required.name)
+                && !map.has(required.name)
+            {
                 dec.error(
                     map.at(),
                     &child(map.path(), required.name),
-                    format!("missing required setting `{}` ({})", required.name, required.description),
+                    format!(
+                        "missing required setting `{}` ({})",
+                        required.name, required.description
+                    ),
                 );
                 ok = false;
             }
@@ -177,8 +212,13 @@ pub(super) fn parse_secret_ref(text: &str) -> Option<Result<SecretRef, ()>> {
         return None;
     }
     let inner = text.strip_prefix("${").and_then(|t| t.strip_suffix('}'));
-    let Some((source, name)) = inner.and_then(|t| t.split_once(':')) else { return Some(Err(())) };
-    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let Some((source, name)) = inner.and_then(|t| t.split_once(':')) else {
+        return Some(Err(()));
+    };
+    let valid_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     Some(match (source, valid_name) {
         ("env", true) => Ok(SecretRef::Env(name.to_string())),
@@ -190,10 +230,18 @@ pub(super) fn parse_secret_ref(text: &str) -> Option<Result<SecretRef, ()>> {
 /// `{ requests: 10, per: 1s, burst: 10, max_parallel: 5 }`.
 fn decode_rate_limit(dec: &mut Decoder, entry: &Entry<'_>) -> Option<RateLimit> {
     let mut map = dec.map(entry.value, &entry.path)?;
-    let requests = map.require(dec, "requests").map(|e| dec.positive_u32(e.value, &e.path));
-    let per = map.require(dec, "per").map(|e| dec.duration(e.value, &e.path));
-    let burst = map.take("burst").map(|e| dec.positive_u32(e.value, &e.path));
-    let max_parallel = map.take("max_parallel").map(|e| dec.positive_u32(e.value, &e.path));
+    let requests = map
+        .require(dec, "requests")
+        .map(|e| dec.positive_u32(e.value, &e.path));
+    let per = map
+        .require(dec, "per")
+        .map(|e| dec.duration(e.value, &e.path));
+    let burst = map
+        .take("burst")
+        .map(|e| dec.positive_u32(e.value, &e.path));
+    let max_parallel = map
+        .take("max_parallel")
+        .map(|e| dec.positive_u32(e.value, &e.path));
     map.finish(dec);
     Some(RateLimit {
         requests: requests??,
@@ -210,8 +258,14 @@ mod tests {
     #[test]
     fn secret_references_are_whole_values_only() {
         assert_eq!(parse_secret_ref("plain"), None);
-        assert_eq!(parse_secret_ref("${env:RETAIL_KEY}"), Some(Ok(SecretRef::Env("RETAIL_KEY".into()))));
-        assert_eq!(parse_secret_ref("${secret:CT_TOKEN}"), Some(Ok(SecretRef::Secret("CT_TOKEN".into()))));
+        assert_eq!(
+            parse_secret_ref("${env:RETAIL_KEY}"),
+            Some(Ok(SecretRef::Env("RETAIL_KEY".into())))
+        );
+        assert_eq!(
+            parse_secret_ref("${secret:CT_TOKEN}"),
+            Some(Ok(SecretRef::Secret("CT_TOKEN".into())))
+        );
         assert_eq!(parse_secret_ref("https://x/${secret:T}"), Some(Err(())));
         assert_eq!(parse_secret_ref("${vault:T}"), Some(Err(())));
         assert_eq!(parse_secret_ref("${env:}"), Some(Err(())));

@@ -38,10 +38,16 @@ pub(super) fn decode_dedup(
         return None;
     }
     let mut map = dec.map(entry.value, &entry.path)?;
-    let search_by = map.require(dec, "search_by").and_then(|e| decode_search_by(dec, &e));
-    let on_found = map.require(dec, "on_found").and_then(|e| decode_on_found(dec, &e));
+    let search_by = map
+        .require(dec, "search_by")
+        .and_then(|e| decode_search_by(dec, &e));
+    let on_found = map
+        .require(dec, "on_found")
+        .and_then(|e| decode_on_found(dec, &e));
     map.finish(dec);
-    let (Some(spec), action) = target? else { return None };
+    let (Some(spec), action) = target? else {
+        return None;
+    };
     let Some(supported) = &spec.dedup else {
         dec.error(
             entry.key_at(),
@@ -64,13 +70,21 @@ pub(super) fn decode_dedup(
             );
             ok = false;
         } else if !mapped(key) {
-            dec.error(*at, path, format!("searching by `{key}` needs a value: map `{key}` under `with`"));
+            dec.error(
+                *at,
+                path,
+                format!("searching by `{key}` needs a value: map `{key}` under `with`"),
+            );
             ok = false;
         }
     }
     if let Some((OnFound::Update, at, path)) = &on_found {
         if supported.update_action.is_none() {
-            dec.error(*at, path, format!("`{action}` cannot update a found record; use `reuse` or `skip`"));
+            dec.error(
+                *at,
+                path,
+                format!("`{action}` cannot update a found record; use `reuse` or `skip`"),
+            );
             ok = false;
         }
     }
@@ -89,10 +103,18 @@ fn decode_search_by(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Located<
         vec![(entry.value, entry.path.clone())]
     } else {
         let items = dec.list(entry.value, &entry.path)?;
-        items.iter().enumerate().map(|(i, n)| (n, element(&entry.path, i))).collect()
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n, element(&entry.path, i)))
+            .collect()
     };
     if nodes.is_empty() {
-        dec.error(entry.value_at(), &entry.path, format!("name at least one field (or write `dedup: {ALWAYS_CREATE}`)"));
+        dec.error(
+            entry.value_at(),
+            &entry.path,
+            format!("name at least one field (or write `dedup: {ALWAYS_CREATE}`)"),
+        );
         return None;
     }
     let mut keys: Vec<Located<String>> = Vec::new();
@@ -103,7 +125,11 @@ fn decode_search_by(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Located<
             continue;
         };
         if keys.iter().any(|(k, _, _)| *k == key) {
-            dec.error(Location::of(node), &path, format!("`{key}` is listed twice"));
+            dec.error(
+                Location::of(node),
+                &path,
+                format!("`{key}` is listed twice"),
+            );
             ok = false;
             continue;
         }
@@ -122,7 +148,10 @@ fn decode_on_found(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Located<OnFou
             dec.error_suggesting(
                 entry.value_at(),
                 &entry.path,
-                format!("unknown `on_found` choice `{other}`; use {}", ON_FOUND.join(", ")),
+                format!(
+                    "unknown `on_found` choice `{other}`; use {}",
+                    ON_FOUND.join(", ")
+                ),
                 closest(other, ON_FOUND.iter().copied()),
             );
             return None;

@@ -12,7 +12,9 @@ use crate::bundle::reader::{Decoder, Entry, MapReader, element};
 use crate::bundle::yaml::{self, Location, Node};
 
 /// The keys that choose a mapping's form.
-const FORMS: &[&str] = &["from", "first_of", "join", "lookup", "const", "object", "list"];
+const FORMS: &[&str] = &[
+    "from", "first_of", "join", "lookup", "const", "object", "list",
+];
 
 /// Normalizer names.
 const NORMALIZERS: &[&str] = &["digits", "lower", "upper", "trim"];
@@ -29,12 +31,14 @@ pub(super) fn decode_mapping(
 ) -> Option<Mapping> {
     if let Some(text) = yaml::as_str(node) {
         if text.contains("{{") {
-            return decode_template(dec, text, Location::of(node), path, reads).map(Mapping::Template);
+            return decode_template(dec, text, Location::of(node), path, reads)
+                .map(Mapping::Template);
         }
         return Some(Mapping::Const(text.into()));
     }
     if yaml::list_items(node).is_some() {
-        return decode_elements(dec, node, path, reads, ElementStrings::AreMappings).map(Mapping::List);
+        return decode_elements(dec, node, path, reads, ElementStrings::AreMappings)
+            .map(Mapping::List);
     }
     if yaml::map_entries(node).is_none() {
         return dec.json(node, path).map(Mapping::Const);
@@ -63,14 +67,22 @@ pub(super) fn decode_mapping(
             dec.error(
                 map.at(),
                 path,
-                format!("`{}` cannot be combined: a mapping has exactly one form", several.join("` and `")),
+                format!(
+                    "`{}` cannot be combined: a mapping has exactly one form",
+                    several.join("` and `")
+                ),
             );
             None
         }
     }
 }
 
-fn decode_form(dec: &mut Decoder, form: &str, mut map: MapReader<'_>, reads: &mut Vec<Read>) -> Option<Mapping> {
+fn decode_form(
+    dec: &mut Decoder,
+    form: &str,
+    mut map: MapReader<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
     let mapping = match form {
         "const" => {
             let entry = map.take("const")?;
@@ -85,27 +97,50 @@ fn decode_form(dec: &mut Decoder, form: &str, mut map: MapReader<'_>, reads: &mu
         "list" => {
             let entry = map.take("list")?;
             map.finish(dec);
-            let items = decode_elements(dec, entry.value, &entry.path, reads, ElementStrings::AreMappings)?;
+            let items = decode_elements(
+                dec,
+                entry.value,
+                &entry.path,
+                reads,
+                ElementStrings::AreMappings,
+            )?;
             return Some(Mapping::List(items));
         }
         "lookup" => return decode_lookup(dec, map, reads),
         "from" => {
             let entry = map.take("from")?;
             let text = dec.string(entry.value, &entry.path);
-            text.and_then(|t| decode_path(dec, &t, entry.value_at(), &entry.path, reads)).map(Mapping::Path)
+            text.and_then(|t| decode_path(dec, &t, entry.value_at(), &entry.path, reads))
+                .map(Mapping::Path)
         }
         "first_of" => {
             let entry = map.take("first_of")?;
-            decode_elements(dec, entry.value, &entry.path, reads, ElementStrings::ArePaths).map(Mapping::FirstOf)
+            decode_elements(
+                dec,
+                entry.value,
+                &entry.path,
+                reads,
+                ElementStrings::ArePaths,
+            )
+            .map(Mapping::FirstOf)
         }
         _ => {
             let entry = map.take("join")?;
-            let parts = decode_elements(dec, entry.value, &entry.path, reads, ElementStrings::ArePaths);
+            let parts = decode_elements(
+                dec,
+                entry.value,
+                &entry.path,
+                reads,
+                ElementStrings::ArePaths,
+            );
             let sep = match map.take("sep") {
                 Some(sep) => dec.string(sep.value, &sep.path),
                 None => Some(DEFAULT_JOIN_SEPARATOR.to_string()),
             };
-            Some(Mapping::Join { parts: parts?, sep: sep? })
+            Some(Mapping::Join {
+                parts: parts?,
+                sep: sep?,
+            })
         }
     };
     let normalizers = map.take("normalize").map(|n| decode_normalizers(dec, &n));
@@ -113,10 +148,16 @@ fn decode_form(dec: &mut Decoder, form: &str, mut map: MapReader<'_>, reads: &mu
     map.finish(dec);
     let mut mapping = mapping?;
     if let Some(normalizers) = normalizers {
-        mapping = Mapping::Normalized { inner: Box::new(mapping), normalizers: normalizers? };
+        mapping = Mapping::Normalized {
+            inner: Box::new(mapping),
+            normalizers: normalizers?,
+        };
     }
     if let Some(default) = default {
-        mapping = Mapping::Default { inner: Box::new(mapping), default: default? };
+        mapping = Mapping::Default {
+            inner: Box::new(mapping),
+            default: default?,
+        };
     }
     Some(mapping)
 }
@@ -160,7 +201,11 @@ fn decode_elements(
     ok.then_some(out)
 }
 
-fn decode_object(dec: &mut Decoder, entry: &Entry<'_>, reads: &mut Vec<Read>) -> Option<IndexMap<String, Mapping>> {
+fn decode_object(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<IndexMap<String, Mapping>> {
     let mut fields = dec.map(entry.value, &entry.path)?;
     let mut out = IndexMap::new();
     let mut ok = true;
@@ -176,13 +221,18 @@ fn decode_object(dec: &mut Decoder, entry: &Entry<'_>, reads: &mut Vec<Read>) ->
 }
 
 /// `{ lookup: item.sip, table: { "101": 7 }, default: 1 }`.
-fn decode_lookup(dec: &mut Decoder, mut map: MapReader<'_>, reads: &mut Vec<Read>) -> Option<Mapping> {
+fn decode_lookup(
+    dec: &mut Decoder,
+    mut map: MapReader<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
     let input_entry = map.take("lookup")?;
     let table_entry = map.require(dec, "table");
     let default_entry = map.take("default");
     map.finish(dec);
     let input = match yaml::as_str(input_entry.value) {
-        Some(text) => decode_path(dec, text, input_entry.value_at(), &input_entry.path, reads).map(Mapping::Path),
+        Some(text) => decode_path(dec, text, input_entry.value_at(), &input_entry.path, reads)
+            .map(Mapping::Path),
         None => decode_mapping(dec, input_entry.value, &input_entry.path, reads),
     };
     let table = table_entry.and_then(|t| {
@@ -203,7 +253,11 @@ fn decode_lookup(dec: &mut Decoder, mut map: MapReader<'_>, reads: &mut Vec<Read
         Some(d) => Some(dec.json(d.value, &d.path)?),
         None => None,
     };
-    Some(Mapping::Lookup { input: Box::new(input?), table: table?, default })
+    Some(Mapping::Lookup {
+        input: Box::new(input?),
+        table: table?,
+        default,
+    })
 }
 
 fn decode_normalizers(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Normalizer>> {
@@ -212,10 +266,18 @@ fn decode_normalizers(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Normal
     } else {
         let items = dec.list(entry.value, &entry.path)?;
         if items.is_empty() {
-            dec.error(entry.value_at(), &entry.path, "name at least one normalizer, or remove `normalize`");
+            dec.error(
+                entry.value_at(),
+                &entry.path,
+                "name at least one normalizer, or remove `normalize`",
+            );
             return None;
         }
-        items.iter().enumerate().map(|(i, n)| (n, element(&entry.path, i))).collect()
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n, element(&entry.path, i)))
+            .collect()
     };
     let mut out = Vec::new();
     let mut ok = true;
@@ -233,7 +295,10 @@ fn decode_normalizers(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Normal
                 dec.error_suggesting(
                     Location::of(node),
                     &path,
-                    format!("unknown normalizer `{other}`; use {}", NORMALIZERS.join(", ")),
+                    format!(
+                        "unknown normalizer `{other}`; use {}",
+                        NORMALIZERS.join(", ")
+                    ),
                     closest(other, NORMALIZERS.iter().copied()),
                 );
                 ok = false;
@@ -248,7 +313,11 @@ fn decode_normalizers(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Normal
 fn decode_default(dec: &mut Decoder, entry: &Entry<'_>) -> Option<serde_json::Value> {
     let value = dec.json(entry.value, &entry.path)?;
     if value.is_null() {
-        dec.error(entry.value_at(), &entry.path, "a null default changes nothing; remove it or give a value");
+        dec.error(
+            entry.value_at(),
+            &entry.path,
+            "a null default changes nothing; remove it or give a value",
+        );
         return None;
     }
     Some(value)

@@ -43,7 +43,11 @@ pub(crate) fn decode_file(file: &Path, text: &str, catalog: &Catalog) -> Decoded
         }
     };
     let bundle = if dec.has_errors() { None } else { bundle };
-    DecodedFile { bundle, id, diagnostics: dec.into_diagnostics() }
+    DecodedFile {
+        bundle,
+        id,
+        diagnostics: dec.into_diagnostics(),
+    }
 }
 
 fn decode_bundle(
@@ -52,7 +56,9 @@ fn decode_bundle(
     file: &Path,
     catalog: &Catalog,
 ) -> (Option<Bundle>, Option<(String, Location)>) {
-    let Some(mut map) = dec.map(root, "") else { return (None, None) };
+    let Some(mut map) = dec.map(root, "") else {
+        return (None, None);
+    };
     let id = map.require(dec, "id").and_then(|e| {
         let id = dec.string(e.value, &e.path)?;
         if !valid_bundle_id(&id) {
@@ -64,28 +70,53 @@ fn decode_bundle(
         }
         Some((id, e.value_at()))
     });
-    let name = map.require(dec, "name").and_then(|e| dec.non_empty_string(e.value, &e.path));
-    let description = map.take("description").map(|e| dec.string(e.value, &e.path));
+    let name = map
+        .require(dec, "name")
+        .and_then(|e| dec.non_empty_string(e.value, &e.path));
+    let description = map
+        .take("description")
+        .map(|e| dec.string(e.value, &e.path));
     let enabled = map.take("enabled").map(|e| dec.boolean(e.value, &e.path));
-    let connections = map.require(dec, "connections").map(|e| connections::decode_connections(dec, &e, catalog));
+    let connections = map
+        .require(dec, "connections")
+        .map(|e| connections::decode_connections(dec, &e, catalog));
     let no_connections = connections::ConnectionSpecs::new();
     let specs = connections.as_ref().map_or(&no_connections, |c| &c.specs);
     let mut before_steps = Vec::new();
-    let trigger = map.require(dec, "trigger").and_then(|e| trigger::decode_trigger(dec, &e, specs, &mut before_steps));
+    let trigger = map
+        .require(dec, "trigger")
+        .and_then(|e| trigger::decode_trigger(dec, &e, specs, &mut before_steps));
     check_reads(dec, &before_steps, Scope::BeforeSteps("the trigger key"));
     let mut filter_reads = Vec::new();
-    let filter = map.take("filter").map(|e| condition::decode_condition(dec, e.value, &e.path, &mut filter_reads));
+    let filter = map
+        .take("filter")
+        .map(|e| condition::decode_condition(dec, e.value, &e.path, &mut filter_reads));
     check_reads(dec, &filter_reads, Scope::BeforeSteps("the filter"));
-    let decoded_steps = map.require(dec, "steps").map(|e| steps::decode_steps(dec, &e, specs)).unwrap_or_default();
+    let decoded_steps = map
+        .require(dec, "steps")
+        .map(|e| steps::decode_steps(dec, &e, specs))
+        .unwrap_or_default();
     let outlines: Vec<StepOutline> = decoded_steps.iter().map(|s| s.outline.clone()).collect();
     for (index, step) in decoded_steps.iter().enumerate() {
-        check_reads(dec, &step.reads, Scope::Step { index, steps: &outlines });
+        check_reads(
+            dec,
+            &step.reads,
+            Scope::Step {
+                index,
+                steps: &outlines,
+            },
+        );
     }
-    let run = map.take("run").map(|e| run_options::decode_run_options(dec, &e));
+    let run = map
+        .take("run")
+        .map(|e| run_options::decode_run_options(dec, &e));
     map.finish(dec);
 
     let bundle = (|| {
-        let steps = decoded_steps.into_iter().map(|s| s.step).collect::<Option<Vec<_>>>()?;
+        let steps = decoded_steps
+            .into_iter()
+            .map(|s| s.step)
+            .collect::<Option<Vec<_>>>()?;
         Some(Bundle {
             id: id.clone()?.0,
             name: name?,
@@ -104,6 +135,11 @@ fn decode_bundle(
 
 fn valid_bundle_id(id: &str) -> bool {
     let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
+
+#[cfg(test)]
+mod tests;

@@ -40,12 +40,20 @@ pub(super) fn decode_path(
         return None;
     }
     if text.trim().contains(char::is_whitespace) {
-        dec.error(at, field, format!("`{text}` is not a field path: paths have no spaces"));
+        dec.error(
+            at,
+            field,
+            format!("`{text}` is not a field path: paths have no spaces"),
+        );
         return None;
     }
     match FieldPath::parse(text) {
         Ok(path) => {
-            reads.push(Read { path: path.clone(), at, field: field.to_string() });
+            reads.push(Read {
+                path: path.clone(),
+                at,
+                field: field.to_string(),
+            });
             Some(path)
         }
         Err(message) => {
@@ -66,7 +74,11 @@ pub(super) fn decode_template(
     match Template::compile(text) {
         Ok(template) => {
             for path in template.references() {
-                reads.push(Read { path, at, field: field.to_string() });
+                reads.push(Read {
+                    path,
+                    at,
+                    field: field.to_string(),
+                });
             }
             Some(template)
         }
@@ -125,7 +137,9 @@ fn check_read(path: &FieldPath, scope: Scope<'_>) -> Result<(), Problem> {
             _ => Ok(()),
         },
         PathRoot::Steps => {
-            let Some((id, field)) = path.step_reference() else { return Ok(()) };
+            let Some((id, field)) = path.step_reference() else {
+                return Ok(());
+            };
             match scope {
                 Scope::BeforeSteps(what) => Err((
                     format!(
@@ -150,7 +164,10 @@ fn check_step_read(
     let position = steps.iter().position(|s| s.id.as_deref() == Some(id));
     let Some(position) = position else {
         let ids = steps[..index].iter().filter_map(|s| s.id.as_deref());
-        return Err((format!("`{path}` reads unknown step `{id}`"), closest(id, ids)));
+        return Err((
+            format!("`{path}` reads unknown step `{id}`"),
+            closest(id, ids),
+        ));
     };
     if position == index {
         return Err((format!("`{path}`: a step cannot read its own output"), None));
@@ -162,7 +179,9 @@ fn check_step_read(
         ));
     }
     let step = &steps[position];
-    let (Some(field), Some(outputs)) = (field, &step.outputs) else { return Ok(()) };
+    let (Some(field), Some(outputs)) = (field, &step.outputs) else {
+        return Ok(());
+    };
     if outputs.iter().any(|o| o == field) {
         return Ok(());
     }
@@ -172,7 +191,10 @@ fn check_step_read(
         format!("it produces: {}", outputs.join(", "))
     };
     Err((
-        format!("step `{id}` (`{}`) has no output `{field}`; {produces}", step.action),
+        format!(
+            "step `{id}` (`{}`) has no output `{field}`; {produces}",
+            step.action
+        ),
         closest(field, outputs.iter().map(String::as_str)),
     ))
 }
@@ -195,8 +217,14 @@ mod tests {
 
     #[test]
     fn steps_read_only_earlier_outputs_that_exist() {
-        let steps = [outline("customer", &["id", "externalId"]), outline("order", &["id"])];
-        let second = Scope::Step { index: 1, steps: &steps };
+        let steps = [
+            outline("customer", &["id", "externalId"]),
+            outline("order", &["id"]),
+        ];
+        let second = Scope::Step {
+            index: 1,
+            steps: &steps,
+        };
         assert!(problem("steps.customer.id", second).is_none());
         assert!(problem("item.anything.at.all", second).is_none());
         assert!(problem("bundle.name", second).is_none());
@@ -206,9 +234,22 @@ mod tests {
             "step `customer` (`shop.customer`) has no output `idd`; it produces: id, externalId"
         );
         assert_eq!(suggestion.as_deref(), Some("id"));
-        let first = Scope::Step { index: 0, steps: &steps };
-        assert!(problem("steps.order.id", first).unwrap().0.contains("runs after this one"));
-        assert!(problem("steps.customer.id", first).unwrap().0.contains("its own output"));
+        let first = Scope::Step {
+            index: 0,
+            steps: &steps,
+        };
+        assert!(
+            problem("steps.order.id", first)
+                .unwrap()
+                .0
+                .contains("runs after this one")
+        );
+        assert!(
+            problem("steps.customer.id", first)
+                .unwrap()
+                .0
+                .contains("its own output")
+        );
         let (msg, suggestion) = problem("steps.custmer.id", second).unwrap();
         assert!(msg.contains("unknown step `custmer`"), "{msg}");
         assert_eq!(suggestion.as_deref(), Some("customer"));
@@ -218,7 +259,12 @@ mod tests {
     fn the_filter_sees_only_item_and_bundle() {
         let filter = Scope::BeforeSteps("the filter");
         assert!(problem("status", filter).is_none());
-        assert!(problem("steps.customer.id", filter).unwrap().0.starts_with("the filter is"));
+        assert!(
+            problem("steps.customer.id", filter)
+                .unwrap()
+                .0
+                .starts_with("the filter is")
+        );
         let (_, suggestion) = problem("bundle.nmae", filter).unwrap();
         assert_eq!(suggestion.as_deref(), Some("bundle.name"));
     }

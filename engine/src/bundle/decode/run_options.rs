@@ -7,11 +7,19 @@ use crate::bundle::reader::{Decoder, Entry};
 pub(super) fn decode_run_options(dec: &mut Decoder, entry: &Entry<'_>) -> Option<RunOptions> {
     let mut map = dec.map(entry.value, &entry.path)?;
     let defaults = RunOptions::default();
-    let concurrency = map.take("concurrency").map(|e| dec.positive_u32(e.value, &e.path));
-    let max_attempts = map.take("max_attempts").map(|e| dec.positive_u32(e.value, &e.path));
+    let concurrency = map
+        .take("concurrency")
+        .map(|e| dec.positive_u32(e.value, &e.path));
+    let max_attempts = map
+        .take("max_attempts")
+        .map(|e| dec.positive_u32(e.value, &e.path));
     let initial_entry = map.take("backoff_initial");
-    let backoff_initial = initial_entry.as_ref().map(|e| dec.duration(e.value, &e.path));
-    let backoff_max = map.take("backoff_max").map(|e| dec.duration(e.value, &e.path));
+    let backoff_initial = initial_entry
+        .as_ref()
+        .map(|e| dec.duration(e.value, &e.path));
+    let backoff_max = map
+        .take("backoff_max")
+        .map(|e| dec.duration(e.value, &e.path));
     map.finish(dec);
     let options = RunOptions {
         concurrency: concurrency.map_or(Some(defaults.concurrency), |c| c.map(|n| n as usize))?,

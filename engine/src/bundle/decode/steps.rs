@@ -33,10 +33,20 @@ pub(super) struct DecodedStep {
 type SeenIds = Vec<(String, Location)>;
 
 /// Decode the `steps` list.
-pub(super) fn decode_steps(dec: &mut Decoder, entry: &Entry<'_>, connections: &ConnectionSpecs) -> Vec<DecodedStep> {
-    let Some(items) = dec.list(entry.value, &entry.path) else { return Vec::new() };
+pub(super) fn decode_steps(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    connections: &ConnectionSpecs,
+) -> Vec<DecodedStep> {
+    let Some(items) = dec.list(entry.value, &entry.path) else {
+        return Vec::new();
+    };
     if items.is_empty() {
-        dec.error(entry.value_at(), &entry.path, "a bundle needs at least one step");
+        dec.error(
+            entry.value_at(),
+            &entry.path,
+            "a bundle needs at least one step",
+        );
     }
     let mut seen = SeenIds::new();
     items
@@ -54,20 +64,41 @@ fn decode_step(
     seen: &mut SeenIds,
 ) -> DecodedStep {
     let mut reads = Vec::new();
-    let mut outline = StepOutline { id: None, action: String::new(), outputs: None };
-    let Some(mut map) = dec.map(node, path) else { return DecodedStep { step: None, outline, reads } };
-    let id = map.require(dec, "id").and_then(|e| decode_step_id(dec, &e, seen));
+    let mut outline = StepOutline {
+        id: None,
+        action: String::new(),
+        outputs: None,
+    };
+    let Some(mut map) = dec.map(node, path) else {
+        return DecodedStep {
+            step: None,
+            outline,
+            reads,
+        };
+    };
+    let id = map
+        .require(dec, "id")
+        .and_then(|e| decode_step_id(dec, &e, seen));
     outline.id = id.clone();
-    let target = map.require(dec, "action").and_then(|e| decode_action(dec, &e, connections));
+    let target = map
+        .require(dec, "action")
+        .and_then(|e| decode_action(dec, &e, connections));
     if let Some(target) = &target {
         outline.action = format!("{}.{}", target.connection, target.action);
     }
-    let when = map.take("when").map(|w| decode_condition(dec, w.value, &w.path, &mut reads));
+    let when = map
+        .take("when")
+        .map(|w| decode_condition(dec, w.value, &w.path, &mut reads));
     let action_spec = target.as_ref().and_then(|t| t.spec);
     let with = decode_with(dec, &mut map, action_spec, &outline.action, &mut reads);
     let dedup = map.take("dedup").map(|d| {
         let mapped = |name: &str| with.as_ref().is_some_and(|w| w.contains_key(name));
-        decode_dedup(dec, &d, target.as_ref().map(|t| (t.spec, outline.action.as_str())), mapped)
+        decode_dedup(
+            dec,
+            &d,
+            target.as_ref().map(|t| (t.spec, outline.action.as_str())),
+            mapped,
+        )
     });
     map.finish(dec);
     outline.outputs = action_spec.and_then(|spec| outputs_of(spec, with.as_ref()));
@@ -84,7 +115,11 @@ fn decode_step(
             outputs: outline.outputs.clone()?,
         })
     })();
-    DecodedStep { step, outline, reads }
+    DecodedStep {
+        step,
+        outline,
+        reads,
+    }
 }
 
 fn decode_step_id(dec: &mut Decoder, entry: &Entry<'_>, seen: &mut SeenIds) -> Option<String> {
@@ -96,7 +131,9 @@ fn decode_step_id(dec: &mut Decoder, entry: &Entry<'_>, seen: &mut SeenIds) -> O
         dec.error(
             entry.value_at(),
             &entry.path,
-            format!("step id `{id}` must start with a lower-case letter and hold only a-z, 0-9 and `_`"),
+            format!(
+                "step id `{id}` must start with a lower-case letter and hold only a-z, 0-9 and `_`"
+            ),
         );
         return None;
     }
@@ -104,7 +141,10 @@ fn decode_step_id(dec: &mut Decoder, entry: &Entry<'_>, seen: &mut SeenIds) -> O
         dec.error(
             entry.value_at(),
             &entry.path,
-            format!("duplicate step id `{id}` (first used on line {}); step ids must be unique", first.line),
+            format!(
+                "duplicate step id `{id}` (first used on line {}); step ids must be unique",
+                first.line
+            ),
         );
         return None;
     }
@@ -120,7 +160,11 @@ struct ActionTarget {
     spec: Option<&'static ActionSpec>,
 }
 
-fn decode_action(dec: &mut Decoder, entry: &Entry<'_>, connections: &ConnectionSpecs) -> Option<ActionTarget> {
+fn decode_action(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    connections: &ConnectionSpecs,
+) -> Option<ActionTarget> {
     let text = dec.string(entry.value, &entry.path)?;
     let Some((connection, action)) = text.split_once('.') else {
         dec.error(
@@ -135,7 +179,11 @@ fn decode_action(dec: &mut Decoder, entry: &Entry<'_>, connections: &ConnectionS
         return None;
     };
     let spec = connector.and_then(|c| resolve_action(dec, entry, c, connection, action));
-    Some(ActionTarget { connection: connection.to_string(), action: action.to_string(), spec })
+    Some(ActionTarget {
+        connection: connection.to_string(),
+        action: action.to_string(),
+        spec,
+    })
 }
 
 fn resolve_action(
@@ -211,7 +259,11 @@ fn decode_with(
     if let Some(spec) = spec {
         for required in spec.inputs.iter().filter(|f| f.required) {
             if !given.iter().any(|g| g == required.name) {
-                dec.error(at, &child(&path, required.name), format!("missing required input `{}` of `{action}`", required.name));
+                dec.error(
+                    at,
+                    &child(&path, required.name),
+                    format!("missing required input `{}` of `{action}`", required.name),
+                );
                 ok = false;
             }
         }
@@ -227,7 +279,11 @@ fn decode_output_declarations(dec: &mut Decoder, input: &Entry<'_>) -> Option<Ma
     let mut ok = true;
     for output in map.take_rest() {
         if output.name.is_empty() || output.name.contains('.') {
-            dec.error(output.key_at(), &output.path, "an output name is one plain word (later steps read steps.<id>.<name>)");
+            dec.error(
+                output.key_at(),
+                &output.path,
+                "an output name is one plain word (later steps read steps.<id>.<name>)",
+            );
             ok = false;
         }
         match yaml::as_str(output.value) {
@@ -235,7 +291,11 @@ fn decode_output_declarations(dec: &mut Decoder, input: &Entry<'_>) -> Option<Ma
                 declared.insert(output.name, Value::String(source.to_string()));
             }
             _ => {
-                dec.error(output.value_at(), &output.path, "expected where the value is in the response, like data.id");
+                dec.error(
+                    output.value_at(),
+                    &output.path,
+                    "expected where the value is in the response, like data.id",
+                );
                 ok = false;
             }
         }
@@ -248,7 +308,9 @@ fn decode_output_declarations(dec: &mut Decoder, input: &Entry<'_>) -> Option<Ma
 fn outputs_of(spec: &ActionSpec, with: Option<&IndexMap<String, Mapping>>) -> Option<Vec<String>> {
     match spec.outputs_from_input {
         Some(input) => match with?.get(input) {
-            Some(Mapping::Const(Value::Object(declared))) => Some(declared.keys().cloned().collect()),
+            Some(Mapping::Const(Value::Object(declared))) => {
+                Some(declared.keys().cloned().collect())
+            }
             _ => Some(Vec::new()),
         },
         None => Some(spec.outputs.iter().map(|f| f.name.to_string()).collect()),

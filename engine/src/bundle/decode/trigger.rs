@@ -33,7 +33,9 @@ pub(super) fn decode_trigger(
         }
     });
     let event_entry = map.require(dec, "event");
-    let event = event_entry.as_ref().and_then(|e| dec.string(e.value, &e.path));
+    let event = event_entry
+        .as_ref()
+        .and_then(|e| dec.string(e.value, &e.path));
     let trigger_spec = match (&connection, &event, &event_entry) {
         (Some((name, Some(spec))), Some(event), Some(e)) => match spec.trigger(event) {
             Some(t) => Some(t),
@@ -55,8 +57,15 @@ pub(super) fn decode_trigger(
         _ => None,
     };
     let schedule = match map.take("schedule") {
-        Some(s) => dec.string(s.value, &s.path).and_then(|text| decode_schedule(dec, &text, s.value_at(), &s.path)),
-        None => decode_schedule(dec, DEFAULT_SCHEDULE, map.at(), &child(map.path(), "schedule")),
+        Some(s) => dec
+            .string(s.value, &s.path)
+            .and_then(|text| decode_schedule(dec, &text, s.value_at(), &s.path)),
+        None => decode_schedule(
+            dec,
+            DEFAULT_SCHEDULE,
+            map.at(),
+            &child(map.path(), "schedule"),
+        ),
     };
     let key = match map.take("key") {
         Some(k) => dec.string(k.value, &k.path).and_then(|text| {
@@ -78,51 +87,99 @@ pub(super) fn decode_trigger(
     let settings = match map.take("settings") {
         Some(s) => decode_trigger_settings(dec, &s, trigger_spec),
         None => {
-            report_missing_settings(dec, |_| false, trigger_spec, (map.at(), &child(map.path(), "settings")));
+            report_missing_settings(
+                dec,
+                |_| false,
+                trigger_spec,
+                (map.at(), &child(map.path(), "settings")),
+            );
             Some(Map::new())
         }
     };
     map.finish(dec);
     let (connection, _) = connection?;
     trigger_spec?;
-    Some(Trigger { connection, event: event?, schedule: schedule?, key: key?, settings: settings? })
+    Some(Trigger {
+        connection,
+        event: event?,
+        schedule: schedule?,
+        key: key?,
+        settings: settings?,
+    })
 }
 
 /// "unknown connection `x`" with the closest name and the list of names.
-pub(super) fn report_unknown_connection(dec: &mut Decoder, at: &Entry<'_>, name: &str, connections: &ConnectionSpecs) {
+pub(super) fn report_unknown_connection(
+    dec: &mut Decoder,
+    at: &Entry<'_>,
+    name: &str,
+    connections: &ConnectionSpecs,
+) {
     let names: Vec<&str> = connections.keys().map(String::as_str).collect();
     dec.error_suggesting(
         at.value_at(),
         &at.path,
-        format!("unknown connection `{name}`; `connections` defines: {}", list_or_none(&names)),
+        format!(
+            "unknown connection `{name}`; `connections` defines: {}",
+            list_or_none(&names)
+        ),
         closest(name, names.iter().copied()),
     );
 }
 
 /// Names joined for a message, or "nothing".
 pub(super) fn list_or_none(names: &[&str]) -> String {
-    if names.is_empty() { "nothing".to_string() } else { names.join(", ") }
+    if names.is_empty() {
+        "nothing".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// A cron expression: five fields (minute first) as integrators write them, six (seconds
 /// first) as the `cron` crate reads them, or a shortcut like `@hourly`.
 fn decode_schedule(dec: &mut Decoder, text: &str, at: Location, path: &str) -> Option<Schedule> {
+    const HINT: &str = "write five fields (minute hour day month weekday), like \"*/5 * * * *\"";
     let trimmed = text.trim();
-    let expression = if trimmed.split_whitespace().count() == 5 { format!("0 {trimmed}") } else { trimmed.to_string() };
-    match cron::Schedule::from_str(&expression) {
-        Ok(cron) => Some(Schedule { source: text.to_string(), cron }),
-        Err(e) => {
+    let fields = trimmed.split_whitespace().count();
+    let expression = match fields {
+        5 => format!("0 {trimmed}"),
+        6 | 7 => trimmed.to_string(),
+        1 if trimmed.starts_with('@') => trimmed.to_string(),
+        n => {
             dec.error(
                 at,
                 path,
-                format!("invalid cron schedule `{text}`: {e}; write five fields (minute hour day month weekday), like \"*/5 * * * *\""),
+                format!("invalid cron schedule `{text}`: it has {n} fields; {HINT}"),
+            );
+            return None;
+        }
+    };
+    match cron::Schedule::from_str(&expression) {
+        Ok(cron) => Some(Schedule {
+            source: text.to_string(),
+            cron,
+        }),
+        Err(e) => {
+            // The cron crate draws a caret under the expression over several lines; the
+            // reason is on the last one.
+            let full = e.to_string();
+            let reason = full.lines().last().unwrap_or_default().trim();
+            dec.error(
+                at,
+                path,
+                format!("invalid cron schedule `{text}`: {reason}; {HINT}"),
             );
             None
         }
     }
 }
 
-fn decode_trigger_settings(dec: &mut Decoder, entry: &Entry<'_>, spec: Option<&'static TriggerSpec>) -> Option<Map<String, serde_json::Value>> {
+fn decode_trigger_settings(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    spec: Option<&'static TriggerSpec>,
+) -> Option<Map<String, serde_json::Value>> {
     let mut map = dec.map(entry.value, &entry.path)?;
     let mut settings = Map::new();
     let mut ok = true;
@@ -133,14 +190,22 @@ fn decode_trigger_settings(dec: &mut Decoder, entry: &Entry<'_>, spec: Option<&'
                 dec.error_suggesting(
                     setting.key_at(),
                     &setting.path,
-                    format!("unknown setting `{}` for trigger `{}`; it takes: {}", setting.name, spec.event, list_or_none(&names)),
+                    format!(
+                        "unknown setting `{}` for trigger `{}`; it takes: {}",
+                        setting.name,
+                        spec.event,
+                        list_or_none(&names)
+                    ),
                     closest(&setting.name, names.iter().copied()),
                 );
                 ok = false;
                 continue;
             }
         }
-        if crate::bundle::yaml::as_str(setting.value).and_then(parse_secret_ref).is_some() {
+        if crate::bundle::yaml::as_str(setting.value)
+            .and_then(parse_secret_ref)
+            .is_some()
+        {
             dec.error(
                 setting.value_at(),
                 &setting.path,
@@ -173,7 +238,10 @@ fn report_missing_settings(
             dec.error(
                 at,
                 &child(path, required.name),
-                format!("missing required trigger setting `{}` ({})", required.name, required.description),
+                format!(
+                    "missing required trigger setting `{}` ({})",
+                    required.name, required.description
+                ),
             );
         }
     }

@@ -33,7 +33,11 @@ pub(super) async fn sqlite() -> Option<Box<dyn Fixture>> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("data/ferry.db");
     let store = open_sqlite(&path).await;
-    Some(Box::new(SqliteFixture { store: Some(store), path, _dir: dir }))
+    Some(Box::new(SqliteFixture {
+        store: Some(store),
+        path,
+        _dir: dir,
+    }))
 }
 
 async fn open_sqlite(path: &std::path::Path) -> Arc<SqliteStore> {
@@ -56,7 +60,8 @@ impl Fixture for SqliteFixture {
 
     async fn reopen(&mut self) {
         let store = self.store.take().expect("store is open");
-        let store = Arc::try_unwrap(store).unwrap_or_else(|_| panic!("a check still holds the store"));
+        let store =
+            Arc::try_unwrap(store).unwrap_or_else(|_| panic!("a check still holds the store"));
         store.close().await;
         self.store = Some(open_sqlite(&self.path).await);
     }
@@ -70,8 +75,11 @@ impl Fixture for SqliteFixture {
 /// printing `SKIPPED: …`) when no server is reachable, unless `FERRY_REQUIRE_POSTGRES=1`
 /// or a `postgres://` `DATABASE_URL` says one must be there.
 pub(super) async fn postgres() -> Option<Box<dyn Fixture>> {
-    let configured = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres"));
-    let required = std::env::var("FERRY_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") || configured.is_some();
+    let configured = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    let required =
+        std::env::var("FERRY_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") || configured.is_some();
     let url = configured.unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
     let shown = StoreLocation::Postgres(url.clone()).display_redacted();
     let probe = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
@@ -92,11 +100,17 @@ pub(super) async fn postgres() -> Option<Box<dyn Fixture>> {
     }
     let schema = format!("ferry_test_{}", uuid::Uuid::new_v4().simple());
     let store = open_postgres(&url, &schema).await;
-    Some(Box::new(PostgresFixture { url, schema, store: Some(store) }))
+    Some(Box::new(PostgresFixture {
+        url,
+        schema,
+        store: Some(store),
+    }))
 }
 
 async fn open_postgres(url: &str, schema: &str) -> Arc<PostgresStore> {
-    let store = PostgresStore::connect_with_schema(url, schema).await.expect("connect to PostgreSQL");
+    let store = PostgresStore::connect_with_schema(url, schema)
+        .await
+        .expect("connect to PostgreSQL");
     store.migrate().await.expect("migrate PostgreSQL schema");
     Arc::new(store)
 }
@@ -133,13 +147,22 @@ impl Drop for PostgresFixture {
     /// Drop the schema even when the check panicked. Drop cannot await, so a short-lived
     /// thread with its own runtime does it.
     fn drop(&mut self) {
+        // Close this fixture's connections first so none can hold a lock the drop waits for.
+        drop(self.store.take());
         let url = self.url.clone();
         let schema = self.schema.clone();
         let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut conn = PgConnection::connect(&url).await?;
-                sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).execute(&mut conn).await?;
+                sqlx::query("SET lock_timeout = '10s'")
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                    .execute(&mut conn)
+                    .await?;
                 conn.close().await
             })?;
             Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
@@ -152,40 +175,81 @@ impl Drop for PostgresFixture {
 
 /// Open a run of `bundle` and queue one item per key (payload `{"key": key}`).
 pub(super) async fn seed(store: &dyn Store, bundle: &str, keys: &[&str]) -> RunId {
-    let run_id = store.start_run(NewRun { bundle_id: bundle.into(), started_at: T0 }).await.unwrap();
-    store.enqueue(batch(bundle, run_id, keys, None)).await.unwrap();
+    let run_id = store
+        .start_run(NewRun {
+            bundle_id: bundle.into(),
+            started_at: T0,
+        })
+        .await
+        .unwrap();
+    store
+        .enqueue(batch(bundle, run_id, keys, None))
+        .await
+        .unwrap();
     run_id
 }
 
 /// A batch of items with payload `{"key": key}`.
-pub(super) fn batch(bundle: &str, run_id: RunId, keys: &[&str], cursor: Option<serde_json::Value>) -> EnqueueBatch {
+pub(super) fn batch(
+    bundle: &str,
+    run_id: RunId,
+    keys: &[&str],
+    cursor: Option<serde_json::Value>,
+) -> EnqueueBatch {
     EnqueueBatch {
         bundle_id: bundle.into(),
         run_id,
-        items: keys.iter().map(|k| NewItem { key: (*k).into(), payload: json!({ "key": k }) }).collect(),
+        items: keys
+            .iter()
+            .map(|k| NewItem {
+                key: (*k).into(),
+                payload: json!({ "key": k }),
+            })
+            .collect(),
         cursor,
         now: T0,
     }
 }
 
 /// Claim up to `limit` items of any bundle for `worker` at `now` with a `lease_ms` lease.
-pub(super) async fn claim(store: &dyn Store, worker: &str, now: Timestamp, lease_ms: i64, limit: u32) -> Vec<ClaimedItem> {
+pub(super) async fn claim(
+    store: &dyn Store,
+    worker: &str,
+    now: Timestamp,
+    lease_ms: i64,
+    limit: u32,
+) -> Vec<ClaimedItem> {
     store
-        .claim_items(ClaimRequest { worker: worker.into(), bundle_ids: None, limit, now, lease_ms })
+        .claim_items(ClaimRequest {
+            worker: worker.into(),
+            bundle_ids: None,
+            limit,
+            now,
+            lease_ms,
+        })
         .await
         .unwrap()
 }
 
 /// Settle a claimed item.
-pub(super) async fn settle(store: &dyn Store, item: &ClaimedItem, status: ItemStatus, due_at: Option<Timestamp>, now: Timestamp) {
+pub(super) async fn settle(
+    store: &dyn Store,
+    item: &ClaimedItem,
+    status: ItemStatus,
+    due_at: Option<Timestamp>,
+    now: Timestamp,
+) {
     store
         .settle_item(ItemSettle {
             item_id: item.id,
             claim_token: item.claim_token.clone(),
             status,
             due_at,
-            error: matches!(status, ItemStatus::Failed | ItemStatus::Held | ItemStatus::Waiting)
-                .then(|| format!("{} because of a test", status.as_str())),
+            error: matches!(
+                status,
+                ItemStatus::Failed | ItemStatus::Held | ItemStatus::Waiting
+            )
+            .then(|| format!("{} because of a test", status.as_str())),
             now,
         })
         .await

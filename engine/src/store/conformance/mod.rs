@@ -12,7 +12,6 @@ mod leases;
 mod queue;
 mod settle;
 
-
 /// Instantiate every check of the suite for one backend.
 macro_rules! conformance_suite {
     ($backend:ident, $open:path) => {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-use super::sql::{Dialect, Statements};
 use super::StoreError;
+use super::sql::{Dialect, Statements};
 
 /// Connections per engine: enough for the runner's concurrent items plus the poller.
 const POOL_SIZE: u32 = 10;
@@ -39,7 +39,9 @@ impl PostgresStore {
     pub async fn connect_with_schema(url: &str, schema: &str) -> Result<PostgresStore, StoreError> {
         let valid = !schema.is_empty()
             && !schema.starts_with(|c: char| c.is_ascii_digit())
-            && schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            && schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(StoreError::Invalid(format!(
                 "schema name {schema:?} must be letters, digits and underscores, not starting with a digit"
@@ -47,7 +49,9 @@ impl PostgresStore {
         }
         let options: PgConnectOptions = url.parse()?;
         let mut setup = options.connect().await?;
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).execute(&mut setup).await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .execute(&mut setup)
+            .await?;
         setup.close().await?;
         Self::connect_with(options.options([("search_path", schema)])).await
     }
@@ -58,7 +62,10 @@ impl PostgresStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;
-        Ok(PostgresStore { pool, sql: Statements::for_dialect(Dialect::Postgres) })
+        Ok(PostgresStore {
+            pool,
+            sql: Statements::for_dialect(Dialect::Postgres),
+        })
     }
 
     /// Close the connections.

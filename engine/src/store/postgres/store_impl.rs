@@ -3,10 +3,12 @@
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
-use sqlx::{Postgres, PgConnection, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::PostgresStore;
-use crate::store::records::{self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow};
+use crate::store::records::{
+    self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow,
+};
 use crate::store::sql::{self, TargetColumn};
 use crate::store::*;
 
@@ -25,9 +27,14 @@ async fn insert_chunk(
     chunk: &[NewItem],
 ) -> Result<u64, StoreError> {
     let sql = sql::insert_items(chunk.len());
-    let mut query = sqlx::query(&sql).bind(&batch.bundle_id).bind(batch.run_id).bind(batch.now);
+    let mut query = sqlx::query(&sql)
+        .bind(&batch.bundle_id)
+        .bind(batch.run_id)
+        .bind(batch.now);
     for item in chunk {
-        query = query.bind(&item.key).bind(records::json_text(&item.payload));
+        query = query
+            .bind(&item.key)
+            .bind(records::json_text(&item.payload));
     }
     Ok(query.execute(&mut *conn).await?.rows_affected())
 }
@@ -51,9 +58,12 @@ impl Store for PostgresStore {
     }
 
     async fn cursor(&self, bundle_id: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        let text: Option<String> =
-            sqlx::query_scalar(sql::SELECT_CURSOR).bind(bundle_id).fetch_optional(&self.pool).await?;
-        text.map(|t| records::parse_json(&t, || format!("cursor of bundle {bundle_id}"))).transpose()
+        let text: Option<String> = sqlx::query_scalar(sql::SELECT_CURSOR)
+            .bind(bundle_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        text.map(|t| records::parse_json(&t, || format!("cursor of bundle {bundle_id}")))
+            .transpose()
     }
 
     async fn start_run(&self, run: NewRun) -> Result<RunId, StoreError> {
@@ -89,7 +99,10 @@ impl Store for PostgresStore {
             return Err(StoreError::NotFound(format!("run {}", batch.run_id)));
         }
         tx.commit().await?;
-        Ok(EnqueueOutcome { inserted, duplicates: batch.items.len() as u64 - inserted })
+        Ok(EnqueueOutcome {
+            inserted,
+            duplicates: batch.items.len() as u64 - inserted,
+        })
     }
 
     async fn finish_run(&self, finish: RunFinish) -> Result<(), StoreError> {
@@ -205,7 +218,10 @@ impl Store for PostgresStore {
     }
 
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query(sql::RELEASE_CLAIMS).bind(worker).execute(&self.pool).await?;
+        let done = sqlx::query(sql::RELEASE_CLAIMS)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -218,23 +234,43 @@ impl Store for PostgresStore {
             .bind(records::RETRIED_UNCERTAIN)
             .execute(&mut *tx)
             .await?;
-        let done = sqlx::query(&sql::retry_items(column)).bind(now).bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query(&sql::retry_items(column))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }
 
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         let (column, id) = TargetColumn::of(&target);
-        let done = sqlx::query(&sql::discard_items(column)).bind(now).bind(id).execute(&self.pool).await?;
+        let done = sqlx::query(&sql::discard_items(column))
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
     async fn list_runs(&self, query: RunQuery) -> Result<Vec<RunSummary>, StoreError> {
-        let limit = if query.limit == 0 { i64::MAX } else { i64::from(query.limit) };
+        let limit = if query.limit == 0 {
+            i64::MAX
+        } else {
+            i64::from(query.limit)
+        };
         // One snapshot: the counts belong to exactly the runs listed.
-        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
         let runs = match &query.bundle_id {
-            None => sqlx::query_as::<_, RunRow>(&sql::list_runs_all()).bind(limit).fetch_all(&mut *tx).await?,
+            None => {
+                sqlx::query_as::<_, RunRow>(&sql::list_runs_all())
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
             Some(bundle) => {
                 sqlx::query_as::<_, RunRow>(&sql::list_runs_of_bundle())
                     .bind(limit)
@@ -253,20 +289,36 @@ impl Store for PostgresStore {
     }
 
     async fn run_detail(&self, run_id: RunId) -> Result<Option<RunDetail>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
-        let Some(run) = sqlx::query_as::<_, RunRow>(&sql::select_run()).bind(run_id).fetch_optional(&mut *tx).await?
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let Some(run) = sqlx::query_as::<_, RunRow>(&sql::select_run())
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?
         else {
             return Ok(None);
         };
-        let items = sqlx::query_as::<_, ItemRow>(sql::ITEMS_OF_RUN).bind(run_id).fetch_all(&mut *tx).await?;
-        let steps = sqlx::query_as::<_, StepRow>(&sql::steps_of_run()).bind(run_id).fetch_all(&mut *tx).await?;
+        let items = sqlx::query_as::<_, ItemRow>(sql::ITEMS_OF_RUN)
+            .bind(run_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let steps = sqlx::query_as::<_, StepRow>(&sql::steps_of_run())
+            .bind(run_id)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         records::run_detail(run, items, steps).map(Some)
     }
 
     async fn item_counts(&self, bundle_id: Option<&str>) -> Result<ItemCounts, StoreError> {
         let rows = match bundle_id {
-            None => sqlx::query_as::<_, StatusCountRow>(sql::COUNT_ALL_ITEMS).fetch_all(&self.pool).await?,
+            None => {
+                sqlx::query_as::<_, StatusCountRow>(sql::COUNT_ALL_ITEMS)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
             Some(bundle) => {
                 sqlx::query_as::<_, StatusCountRow>(sql::COUNT_BUNDLE_ITEMS)
                     .bind(bundle)
@@ -289,7 +341,12 @@ impl Store for PostgresStore {
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        sqlx::query(sql::RELEASE_LEASE).bind(name).bind(holder).bind(i64::MIN).execute(&self.pool).await?;
+        sqlx::query(sql::RELEASE_LEASE)
+            .bind(name)
+            .bind(holder)
+            .bind(i64::MIN)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

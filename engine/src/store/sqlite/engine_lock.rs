@@ -28,7 +28,10 @@ impl EngineLock {
     /// Lock `db`'s sidecar file, or fail with [`StoreError::AlreadyInUse`] naming who holds it.
     pub(super) fn acquire(db: &Path) -> Result<EngineLock, StoreError> {
         let path = lock_path(db);
-        let io_error = |source| StoreError::Io { path: path.display().to_string(), source };
+        let io_error = |source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         // Not truncated on open: while another engine holds it, it describes that engine.
         let mut file = OpenOptions::new()
             .read(true)
@@ -44,7 +47,11 @@ impl EngineLock {
             let holder = holder.trim();
             return Err(StoreError::AlreadyInUse {
                 path: db.display().to_string(),
-                holder: if holder.is_empty() { "another process".to_owned() } else { holder.to_owned() },
+                holder: if holder.is_empty() {
+                    "another process".to_owned()
+                } else {
+                    holder.to_owned()
+                },
             });
         }
         let description = format!(
@@ -66,7 +73,10 @@ mod tests {
 
     #[test]
     fn lock_file_sits_next_to_the_database() {
-        assert_eq!(lock_path(Path::new("/data/ferry.db")), PathBuf::from("/data/ferry.db.lock"));
+        assert_eq!(
+            lock_path(Path::new("/data/ferry.db")),
+            PathBuf::from("/data/ferry.db.lock")
+        );
     }
 
     #[test]
@@ -77,7 +87,10 @@ mod tests {
         match EngineLock::acquire(&db) {
             Err(StoreError::AlreadyInUse { path, holder }) => {
                 assert_eq!(path, db.display().to_string());
-                assert!(holder.contains(&std::process::id().to_string()), "holder: {holder}");
+                assert!(
+                    holder.contains(&std::process::id().to_string()),
+                    "holder: {holder}"
+                );
             }
             other => panic!("expected AlreadyInUse, got {other:?}"),
         }

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::{Dialect, Statements};
 use super::StoreError;
+use super::sql::{Dialect, Statements};
 use engine_lock::EngineLock;
 
 /// How long a statement waits for a lock held by another connection before failing.
@@ -45,8 +45,10 @@ impl SqliteStore {
     /// [`open_store`](super::open_store), which does).
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         let lock = EngineLock::acquire(path)?;
         let options = SqliteConnectOptions::new()
@@ -64,7 +66,10 @@ impl SqliteStore {
             .max_lifetime(None)
             .connect_with(options.clone())
             .await?;
-        let reader = SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options)
+            .await?;
         Ok(SqliteStore {
             writer,
             reader,
@@ -104,5 +109,87 @@ impl SqliteStore {
     pub async fn close(self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ItemCounts, Store};
+
+    #[tokio::test]
+    async fn a_second_engine_on_the_same_file_is_refused_until_the_first_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.db");
+        let first = SqliteStore::open(&path).await.unwrap();
+        let err = SqliteStore::open(&path).await.unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyInUse { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(
+            message.contains(&format!("ferry process {}", std::process::id())),
+            "{message}"
+        );
+        assert!(message.contains("stop it first"), "{message}");
+
+        // Another file is another engine's business.
+        SqliteStore::open(&dir.path().join("other.db"))
+            .await
+            .unwrap();
+
+        first.close().await;
+        let again = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(again.path(), Some(path.as_path()));
+    }
+
+    #[tokio::test]
+    async fn files_are_created_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a/b/ferry.db"))
+            .await
+            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.reader)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(timeout, 5_000);
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(foreign_keys, 1);
+    }
+
+    #[tokio::test]
+    async fn in_memory_stores_are_private_and_usable() {
+        let one = SqliteStore::open_in_memory().await.unwrap();
+        let two = SqliteStore::open_in_memory().await.unwrap();
+        one.migrate().await.unwrap();
+        two.migrate().await.unwrap();
+        let run = one
+            .start_run(crate::store::NewRun {
+                bundle_id: "calls".into(),
+                started_at: 1,
+            })
+            .await
+            .unwrap();
+        let batch = crate::store::EnqueueBatch {
+            bundle_id: "calls".into(),
+            run_id: run,
+            items: vec![crate::store::NewItem {
+                key: "a".into(),
+                payload: serde_json::json!({}),
+            }],
+            cursor: None,
+            now: 1,
+        };
+        one.enqueue(batch).await.unwrap();
+        assert_eq!(one.item_counts(None).await.unwrap().in_progress, 1);
+        assert_eq!(two.item_counts(None).await.unwrap(), ItemCounts::default());
     }
 }

@@ -1,4 +1,4 @@
-//! Connector specs declared for the validator's tests, so its rules are exercised
+//! Connector specs declared for the bundle tests, so the validator's rules are exercised
 //! independently of what the real connectors offer.
 
 use ferry_connectors::spec::{field, setting};
@@ -23,7 +23,10 @@ pub static CALLTRACK: ConnectorSpec = ConnectorSpec {
             setting("direction", true, false, "in or out"),
         ],
         default_key: "{{item.callId}}",
-        item_fields: &[field("callId", true, "call id"), field("callerNumber", true, "caller")],
+        item_fields: &[
+            field("callId", true, "call id"),
+            field("callerNumber", true, "caller"),
+        ],
     }],
     actions: &[],
 };
@@ -50,9 +53,15 @@ pub static CRM: ConnectorSpec = ConnectorSpec {
                 field("manager", false, "manager id"),
             ],
             open_inputs: false,
-            outputs: &[field("id", false, "customer id"), field("externalId", false, "external id")],
+            outputs: &[
+                field("id", false, "customer id"),
+                field("externalId", false, "external id"),
+            ],
             outputs_from_input: None,
-            dedup: Some(DedupSpec { search_keys: &["phone", "email"], update_action: Some("update_customer") }),
+            dedup: Some(DedupSpec {
+                search_keys: &["phone", "email"],
+                update_action: Some("update_customer"),
+            }),
         },
         ActionSpec {
             name: "create_order",
@@ -69,7 +78,10 @@ pub static CRM: ConnectorSpec = ConnectorSpec {
                 field("items", false, "items"),
             ],
             open_inputs: false,
-            outputs: &[field("id", false, "order id"), field("number", false, "order number")],
+            outputs: &[
+                field("id", false, "order id"),
+                field("number", false, "order number"),
+            ],
             outputs_from_input: None,
             dedup: None,
         },
@@ -80,7 +92,10 @@ pub static CRM: ConnectorSpec = ConnectorSpec {
             open_inputs: true,
             outputs: &[field("id", false, "task id")],
             outputs_from_input: None,
-            dedup: Some(DedupSpec { search_keys: &["phone"], update_action: None }),
+            dedup: Some(DedupSpec {
+                search_keys: &["phone"],
+                update_action: None,
+            }),
         },
     ],
 };

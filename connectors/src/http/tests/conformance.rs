@@ -1,0 +1,123 @@
+//! The shared connector conformance checks, run for the `http` connector's check, poll
+//! and request paths.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{ApiState, build_with, router};
+use crate::conformance::{
+    ConformanceTarget, Probe, object, rate_limit_waits_as_told, run_failure_suite,
+    server_error_backs_off, slow_answer_times_out, wrong_key_is_auth_and_not_retried,
+};
+use crate::connector::Connector;
+use crate::emulation::{EmulatorServer, Fault, FaultPlan, RequestLog, instrument};
+use crate::transport::HttpTransport;
+
+const TOKEN: &str = "good-token-1";
+
+struct Target {
+    server: EmulatorServer,
+    log: RequestLog,
+    faults: FaultPlan,
+}
+
+impl Target {
+    async fn start() -> Target {
+        let (log, faults) = (RequestLog::new(), FaultPlan::new());
+        let app = instrument(
+            router(Arc::new(ApiState::default())),
+            log.clone(),
+            faults.clone(),
+        );
+        Target {
+            server: EmulatorServer::start(app).await.unwrap(),
+            log,
+            faults,
+        }
+    }
+}
+
+impl ConformanceTarget for Target {
+    fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
+        build_with(
+            &self.server.base_url(),
+            json!({"check_path": "/protected"}),
+            &[("bearer_token", secret)],
+            transport,
+        )
+        .unwrap()
+    }
+    fn secret(&self) -> &str {
+        TOKEN
+    }
+    fn log(&self) -> &RequestLog {
+        &self.log
+    }
+    fn faults(&self) -> &FaultPlan {
+        &self.faults
+    }
+}
+
+fn rate_limit() -> (Fault, Duration) {
+    (Fault::too_many_requests(3), Duration::from_secs(3))
+}
+
+#[tokio::test]
+async fn poll_passes_the_failure_suite() {
+    let target = Target::start().await;
+    let probe = Probe::Poll {
+        event: "poll",
+        settings: object(json!({"path": "/protected"})),
+        cursor: None,
+        now: chrono::Utc::now(),
+    };
+    probe
+        .run(
+            target
+                .build(TOKEN, &crate::conformance::transport())
+                .as_ref(),
+        )
+        .await
+        .unwrap();
+    run_failure_suite(&target, &probe, 503, rate_limit()).await;
+}
+
+#[tokio::test]
+async fn request_passes_the_failure_suite() {
+    let target = Target::start().await;
+    let probe = Probe::Action {
+        name: "request",
+        input: object(json!({"method": "GET", "path": "/protected", "outputs": {"first": "0.id"}})),
+    };
+    probe
+        .run(
+            target
+                .build(TOKEN, &crate::conformance::transport())
+                .as_ref(),
+        )
+        .await
+        .unwrap();
+    run_failure_suite(&target, &probe, 502, rate_limit()).await;
+}
+
+#[tokio::test]
+async fn check_passes_the_checks_that_apply() {
+    // `check` reads no body, so the broken- and huge-body checks do not apply to it.
+    let target = Target::start().await;
+    let probe = Probe::Check;
+    probe
+        .run(
+            target
+                .build(TOKEN, &crate::conformance::transport())
+                .as_ref(),
+        )
+        .await
+        .unwrap();
+    wrong_key_is_auth_and_not_retried(&target, &probe).await;
+    let (fault, wait) = rate_limit();
+    rate_limit_waits_as_told(&target, &probe, fault, wait).await;
+    server_error_backs_off(&target, &probe, 500).await;
+    slow_answer_times_out(&target, &probe).await;
+}
