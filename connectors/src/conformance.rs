@@ -75,12 +75,27 @@ impl Probe {
     pub(crate) async fn run(&self, connector: &dyn Connector) -> Result<(), ConnectorError> {
         match self {
             Probe::Check => connector.check().await,
-            Probe::Poll { event, settings, cursor, now } => connector
-                .poll(PollRequest { event, settings, cursor: cursor.as_ref(), page: None, now: *now })
+            Probe::Poll {
+                event,
+                settings,
+                cursor,
+                now,
+            } => connector
+                .poll(PollRequest {
+                    event,
+                    settings,
+                    cursor: cursor.as_ref(),
+                    page: None,
+                    now: *now,
+                })
                 .await
                 .map(|_| ()),
             Probe::Action { name, input } => connector
-                .execute(ActionCall { action: name, input, idempotency_key: "conformance-key" })
+                .execute(ActionCall {
+                    action: name,
+                    input,
+                    idempotency_key: "conformance-key",
+                })
                 .await
                 .map(|_| ()),
         }
@@ -102,26 +117,47 @@ pub(crate) fn transport_with(config: TransportConfig) -> HttpTransport {
 /// the secret.
 pub(crate) fn assert_no_secret(error: &ConnectorError, secret: &str) {
     let shown = format!("{error} / {error:?}");
-    assert!(!shown.contains(secret), "secret leaked into error text: {shown}");
+    assert!(
+        !shown.contains(secret),
+        "secret leaked into error text: {shown}"
+    );
 }
 
-async fn fails(target: &impl ConformanceTarget, connector: &dyn Connector, probe: &Probe) -> ConnectorError {
-    let error = probe.run(connector).await.expect_err("the call should fail");
+async fn fails(
+    target: &impl ConformanceTarget,
+    connector: &dyn Connector,
+    probe: &Probe,
+) -> ConnectorError {
+    let error = probe
+        .run(connector)
+        .await
+        .expect_err("the call should fail");
     assert_no_secret(&error, target.secret());
     error
 }
 
 /// A wrong credential is `Auth`, advised `ConnectionBroken`, after exactly one request,
 /// and neither the wrong nor the right credential shows in the error.
-pub(crate) async fn wrong_key_is_auth_and_not_retried(target: &impl ConformanceTarget, probe: &Probe) {
+pub(crate) async fn wrong_key_is_auth_and_not_retried(
+    target: &impl ConformanceTarget,
+    probe: &Probe,
+) {
     let wrong = format!("wrong-{}-credential", target.secret().len());
     let connector = target.build(&wrong, &transport());
     target.log().clear();
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(matches!(error, ConnectorError::Auth { .. }), "expected Auth, got {error:?}");
+    assert!(
+        matches!(error, ConnectorError::Auth { .. }),
+        "expected Auth, got {error:?}"
+    );
     assert_eq!(error.advice(), RetryAdvice::ConnectionBroken);
     assert_no_secret(&error, &wrong);
-    assert_eq!(target.log().len(), 1, "a refused credential must not be retried: {:?}", target.log().all());
+    assert_eq!(
+        target.log().len(),
+        1,
+        "a refused credential must not be retried: {:?}",
+        target.log().all()
+    );
 }
 
 /// A rate-limit answer (`fault`) is `RateLimited` and the advice waits `expected`.
@@ -135,48 +171,77 @@ pub(crate) async fn rate_limit_waits_as_told(
     target.faults().clear();
     target.faults().push(fault);
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(matches!(error, ConnectorError::RateLimited { .. }), "expected RateLimited, got {error:?}");
+    assert!(
+        matches!(error, ConnectorError::RateLimited { .. }),
+        "expected RateLimited, got {error:?}"
+    );
     assert_eq!(error.advice(), RetryAdvice::After(expected));
 }
 
 /// A server error with `status` is retried with backoff.
-pub(crate) async fn server_error_backs_off(target: &impl ConformanceTarget, probe: &Probe, status: u16) {
+pub(crate) async fn server_error_backs_off(
+    target: &impl ConformanceTarget,
+    probe: &Probe,
+    status: u16,
+) {
     let connector = target.build(target.secret(), &transport());
     target.faults().clear();
     target.faults().push(Fault::status(status));
     let error = fails(target, connector.as_ref(), probe).await;
-    assert_eq!(error.advice(), RetryAdvice::Backoff, "HTTP {status} gave {error:?}");
+    assert_eq!(
+        error.advice(),
+        RetryAdvice::Backoff,
+        "HTTP {status} gave {error:?}"
+    );
 }
 
 /// A 200 whose body is cut mid-JSON is an invalid response (retried with backoff).
-pub(crate) async fn broken_body_is_invalid_response(target: &impl ConformanceTarget, probe: &Probe) {
+pub(crate) async fn broken_body_is_invalid_response(
+    target: &impl ConformanceTarget,
+    probe: &Probe,
+) {
     let connector = target.build(target.secret(), &transport());
     target.faults().clear();
     target.faults().push(Fault::BrokenBody);
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(matches!(error, ConnectorError::InvalidResponse(_)), "expected InvalidResponse, got {error:?}");
+    assert!(
+        matches!(error, ConnectorError::InvalidResponse(_)),
+        "expected InvalidResponse, got {error:?}"
+    );
     assert_eq!(error.advice(), RetryAdvice::Backoff);
 }
 
 /// A body over the transport's size cap is refused, not read into memory.
 pub(crate) async fn huge_body_is_refused(target: &impl ConformanceTarget, probe: &Probe) {
-    let config = TransportConfig { max_response_bytes: 64 * 1024, ..TransportConfig::default() };
+    let config = TransportConfig {
+        max_response_bytes: 64 * 1024,
+        ..TransportConfig::default()
+    };
     let connector = target.build(target.secret(), &transport_with(config));
     target.faults().clear();
     target.faults().push(Fault::HugeBody { bytes: 256 * 1024 });
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(matches!(error, ConnectorError::InvalidResponse(_)), "expected InvalidResponse, got {error:?}");
+    assert!(
+        matches!(error, ConnectorError::InvalidResponse(_)),
+        "expected InvalidResponse, got {error:?}"
+    );
     assert!(error.to_string().contains("cap"), "{error}");
 }
 
 /// An answer slower than the request timeout is a transport error (retried with backoff).
 pub(crate) async fn slow_answer_times_out(target: &impl ConformanceTarget, probe: &Probe) {
-    let config = TransportConfig { request_timeout: Duration::from_millis(300), ..TransportConfig::default() };
+    let config = TransportConfig {
+        request_timeout: Duration::from_millis(300),
+        ..TransportConfig::default()
+    };
     let connector = target.build(target.secret(), &transport_with(config));
     target.faults().clear();
     target.faults().push(Fault::Delay(Duration::from_secs(30)));
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(matches!(error, ConnectorError::Transport(_)), "expected Transport, got {error:?}");
+    assert!(
+        matches!(error, ConnectorError::Transport(_)),
+        "expected Transport, got {error:?}"
+    );
     assert_eq!(error.advice(), RetryAdvice::Backoff);
 }
 
@@ -224,9 +289,16 @@ pub(crate) struct PollArgs<'a> {
 
 /// Fetch every page of one poll, as the engine does: follow `next_page` until it is
 /// absent, keep the last page's cursor (or the stored one when no page set it).
-pub(crate) async fn drain_poll(connector: &dyn Connector, args: PollArgs<'_>) -> Result<Drained, ConnectorError> {
+pub(crate) async fn drain_poll(
+    connector: &dyn Connector,
+    args: PollArgs<'_>,
+) -> Result<Drained, ConnectorError> {
     const MAX_PAGES: usize = 10_000;
-    let mut drained = Drained { items: Vec::new(), cursor: args.cursor.clone(), pages: 0 };
+    let mut drained = Drained {
+        items: Vec::new(),
+        cursor: args.cursor.clone(),
+        pages: 0,
+    };
     let mut page: Option<Value> = None;
     loop {
         let result = connector
@@ -239,7 +311,11 @@ pub(crate) async fn drain_poll(connector: &dyn Connector, args: PollArgs<'_>) ->
             })
             .await?;
         drained.pages += 1;
-        assert!(drained.pages <= MAX_PAGES, "poll never ended (next page token {:?})", result.next_page);
+        assert!(
+            drained.pages <= MAX_PAGES,
+            "poll never ended (next page token {:?})",
+            result.next_page
+        );
         drained.items.extend(result.items);
         if result.cursor.is_some() {
             drained.cursor = result.cursor;
@@ -252,7 +328,11 @@ pub(crate) async fn drain_poll(connector: &dyn Connector, args: PollArgs<'_>) ->
 }
 
 /// The items' `key` fields (rendered as text) are exactly `expected`, each once.
-pub(crate) fn assert_exactly_once(items: &[Value], key: &str, expected: impl IntoIterator<Item = String>) {
+pub(crate) fn assert_exactly_once(
+    items: &[Value],
+    key: &str,
+    expected: impl IntoIterator<Item = String>,
+) {
     let mut seen: Vec<String> = items
         .iter()
         .map(|item| match &item[key] {
@@ -262,8 +342,15 @@ pub(crate) fn assert_exactly_once(items: &[Value], key: &str, expected: impl Int
         })
         .collect();
     seen.sort();
-    let duplicates: Vec<&String> = seen.windows(2).filter(|w| w[0] == w[1]).map(|w| &w[0]).collect();
-    assert!(duplicates.is_empty(), "items delivered twice: {duplicates:?}");
+    let duplicates: Vec<&String> = seen
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| &w[0])
+        .collect();
+    assert!(
+        duplicates.is_empty(),
+        "items delivered twice: {duplicates:?}"
+    );
     let mut expected: Vec<String> = expected.into_iter().collect();
     expected.sort();
     assert_eq!(seen, expected, "items delivered differ from those expected");

@@ -29,19 +29,30 @@ const MAX_EMULATED_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 /// too, so tests can count attempts) and the next pending fault of `faults`, if any, answers
 /// instead of the real handler.
 pub fn instrument(router: axum::Router, log: RequestLog, faults: FaultPlan) -> axum::Router {
-    router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
-        let log = log.clone();
-        let faults = faults.clone();
-        async move { record_then_fault(request, next, log, faults).await }
-    }))
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| {
+            let log = log.clone();
+            let faults = faults.clone();
+            async move { record_then_fault(request, next, log, faults).await }
+        },
+    ))
 }
 
-async fn record_then_fault(request: Request, next: Next, log: RequestLog, faults: FaultPlan) -> Response {
+async fn record_then_fault(
+    request: Request,
+    next: Next,
+    log: RequestLog,
+    faults: FaultPlan,
+) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_EMULATED_REQUEST_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+            return (
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            )
+                .into_response();
         }
     };
     let raw_query = parts.uri.query().unwrap_or_default().to_string();
@@ -53,7 +64,12 @@ async fn record_then_fault(request: Request, next: Next, log: RequestLog, faults
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: bytes.clone(),
     });
@@ -62,7 +78,8 @@ async fn record_then_fault(request: Request, next: Next, log: RequestLog, faults
     {
         return response;
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// A running emulator server.
@@ -85,7 +102,10 @@ impl EmulatorServer {
                 })
                 .await;
         });
-        Ok(EmulatorServer { addr, shutdown: Some(tx) })
+        Ok(EmulatorServer {
+            addr,
+            shutdown: Some(tx),
+        })
     }
 
     /// `http://127.0.0.1:<port>`.

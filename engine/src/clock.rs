@@ -48,6 +48,37 @@ impl Clock for TokioClock {
     }
 }
 
+/// A clock that moves only when told to: end-to-end tests advance it by five minutes
+/// between ticks instead of waiting.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: std::sync::Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    /// A clock reading `start`.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock { now: std::sync::Mutex::new(start) }
+    }
+
+    /// Move forward by `by`.
+    pub fn advance(&self, by: std::time::Duration) {
+        let mut now = self.now.lock().expect("clock lock poisoned");
+        *now += chrono::Duration::from_std(by).expect("duration in range");
+    }
+
+    /// Jump to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.now.lock().expect("clock lock poisoned") = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().expect("clock lock poisoned")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +89,14 @@ mod tests {
         let clock = TokioClock::starting_at(start);
         tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         assert_eq!(clock.now(), start + chrono::Duration::seconds(300));
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(std::time::Duration::from_secs(300));
+        assert_eq!(clock.now(), start + chrono::Duration::minutes(5));
     }
 }

@@ -23,7 +23,6 @@
 //! Connectors (the systems ferry talks to) live in the `ferry-connectors` crate.
 
 pub mod bundle;
-#[cfg(feature = "wip")]
 pub mod cli;
 pub mod clock;
 pub mod expr;

@@ -26,7 +26,9 @@ impl Binding {
         match (inputs.id("call_id")?, inputs.id("request_id")?) {
             (Some(call), None) => Ok(Binding::Call(call)),
             (None, Some(request)) => Ok(Binding::Request(request)),
-            (Some(_), Some(_)) => Err(inputs.invalid("call_id", "and `request_id` are both set; map exactly one")),
+            (Some(_), Some(_)) => {
+                Err(inputs.invalid("call_id", "and `request_id` are both set; map exactly one"))
+            }
             (None, None) => Err(inputs.invalid("call_id", "or `request_id` is required")),
         }
     }
@@ -34,22 +36,32 @@ impl Binding {
     fn matching(&self) -> Value {
         match self {
             Binding::Call(id) => json!([{"type": "call", "callParams": {"callId": id}}]),
-            Binding::Request(id) => json!([{"type": "request", "requestParams": {"requestId": id}}]),
+            Binding::Request(id) => {
+                json!([{"type": "request", "requestParams": {"requestId": id}}])
+            }
         }
     }
 }
 
 /// The deal date in Calltouch's format; the current time when the bundle gives none.
-fn date_or_now(inputs: &Inputs<'_>, client: &CalltouchClient, now: DateTime<Utc>) -> Result<String, ConnectorError> {
+fn date_or_now(
+    inputs: &Inputs<'_>,
+    client: &CalltouchClient,
+    now: DateTime<Utc>,
+) -> Result<String, ConnectorError> {
     match inputs.raw("date") {
         Some(Value::String(s)) if s.trim().is_empty() => Ok(now_text(client, now)),
-        Some(value) => deal_date(value, client.settings.offset).map_err(|why| inputs.invalid("date", &why)),
+        Some(value) => {
+            deal_date(value, client.settings.offset).map_err(|why| inputs.invalid("date", &why))
+        }
         None => Ok(now_text(client, now)),
     }
 }
 
 fn now_text(client: &CalltouchClient, now: DateTime<Utc>) -> String {
-    now.with_timezone(&client.settings.offset).format(DEAL_DATE_TIME).to_string()
+    now.with_timezone(&client.settings.offset)
+        .format(DEAL_DATE_TIME)
+        .to_string()
 }
 
 fn put_text(order: &mut Map<String, Value>, key: &str, value: Option<String>) {
@@ -64,7 +76,10 @@ pub(crate) async fn create_deal(
     input: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs { action: super::spec::CREATE_DEAL, map: input };
+    let inputs = Inputs {
+        action: super::spec::CREATE_DEAL,
+        map: input,
+    };
     let binding = Binding::from_inputs(&inputs)?;
     let order_number = inputs.require_text("order_number")?;
     let date = date_or_now(&inputs, client, now)?;
@@ -95,7 +110,10 @@ pub(crate) async fn create_deal(
     };
     out.insert("call_id".into(), call);
     out.insert("request_id".into(), request);
-    out.insert("status".into(), status.map(Value::String).unwrap_or(Value::Null));
+    out.insert(
+        "status".into(),
+        status.map(Value::String).unwrap_or(Value::Null),
+    );
     out.insert("order_id".into(), reply_order_id(&reply, &order_number));
     Ok(out)
 }
@@ -106,7 +124,11 @@ fn reply_order_id(reply: &Value, order_number: &str) -> Value {
     reply
         .pointer("/data/orders")
         .and_then(Value::as_array)
-        .and_then(|orders| orders.iter().find(|o| o["orderNumber"].as_str() == Some(order_number)))
+        .and_then(|orders| {
+            orders
+                .iter()
+                .find(|o| o["orderNumber"].as_str() == Some(order_number))
+        })
         .and_then(|o| o.get("orderId"))
         .cloned()
         .unwrap_or(Value::Null)
@@ -118,7 +140,10 @@ pub(crate) async fn update_deal(
     input: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs { action: super::spec::UPDATE_DEAL, map: input };
+    let inputs = Inputs {
+        action: super::spec::UPDATE_DEAL,
+        map: input,
+    };
     let order_number = inputs.require_text("order_number")?;
     let status = inputs.text("status")?;
 
@@ -127,18 +152,26 @@ pub(crate) async fn update_deal(
     put_text(&mut order, "status", status.clone());
     // A status change is dated by the source's change time; an update without a new
     // status still records when it happened.
-    order.insert("statusDate".into(), Value::String(date_or_now(&inputs, client, now)?));
+    order.insert(
+        "statusDate".into(),
+        Value::String(date_or_now(&inputs, client, now)?),
+    );
     put_text(&mut order, "revenue", inputs.decimal("budget")?);
     put_text(&mut order, "funnel", inputs.text("funnel")?);
     put_text(&mut order, "manager", inputs.text("manager")?);
     if let Some(comment) = inputs.text("comment")? {
         order.insert("addNewComment".into(), json!({"text": comment}));
     }
-    client.deals_post("update", &json!({"orders": [order]})).await?;
+    client
+        .deals_post("update", &json!({"orders": [order]}))
+        .await?;
 
     let mut out = Record::new();
     out.insert("order_number".into(), Value::String(order_number));
-    out.insert("status".into(), status.map(Value::String).unwrap_or(Value::Null));
+    out.insert(
+        "status".into(),
+        status.map(Value::String).unwrap_or(Value::Null),
+    );
     Ok(out)
 }
 
@@ -149,13 +182,32 @@ mod tests {
     #[test]
     fn a_deal_binds_to_exactly_one_call_or_request() {
         let both = json!({"call_id": 1, "request_id": 2});
-        let inputs = Inputs { action: "create_deal", map: both.as_object().unwrap() };
-        assert!(Binding::from_inputs(&inputs).unwrap_err().to_string().contains("both set"));
+        let inputs = Inputs {
+            action: "create_deal",
+            map: both.as_object().unwrap(),
+        };
+        assert!(
+            Binding::from_inputs(&inputs)
+                .unwrap_err()
+                .to_string()
+                .contains("both set")
+        );
         let none = json!({"order_number": "D-1"});
-        let inputs = Inputs { action: "create_deal", map: none.as_object().unwrap() };
-        assert!(Binding::from_inputs(&inputs).unwrap_err().to_string().contains("is required"));
+        let inputs = Inputs {
+            action: "create_deal",
+            map: none.as_object().unwrap(),
+        };
+        assert!(
+            Binding::from_inputs(&inputs)
+                .unwrap_err()
+                .to_string()
+                .contains("is required")
+        );
         let request = json!({"request_id": "77"});
-        let inputs = Inputs { action: "create_deal", map: request.as_object().unwrap() };
+        let inputs = Inputs {
+            action: "create_deal",
+            map: request.as_object().unwrap(),
+        };
         assert_eq!(
             Binding::from_inputs(&inputs).unwrap().matching(),
             json!([{"type": "request", "requestParams": {"requestId": 77}}])

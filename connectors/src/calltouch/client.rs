@@ -23,7 +23,10 @@ pub(crate) const DEFAULT_CRM_NAME: &str = "ferry";
 pub(crate) fn default_rate_limit() -> RateLimit {
     // No burst: requests are spaced evenly, so even a strict sliding one-second window on
     // the server side never sees more than the limit.
-    RateLimit { burst: Some(1), ..RateLimit::per(5, Duration::from_secs(1)) }
+    RateLimit {
+        burst: Some(1),
+        ..RateLimit::per(5, Duration::from_secs(1))
+    }
 }
 
 /// A connection's resolved settings.
@@ -52,44 +55,30 @@ impl CalltouchSettings {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
             .trim_end_matches('/')
             .to_string();
-        url::Url::parse(&base_url)
-            .map_err(|e| ConnectorError::Config(format!("setting `base_url`: {base_url:?} is not a URL ({e})")))?;
-        let crm_name = settings.str("crm_name").unwrap_or_else(|| DEFAULT_CRM_NAME.to_string());
+        url::Url::parse(&base_url).map_err(|e| {
+            ConnectorError::Config(format!(
+                "setting `base_url`: {base_url:?} is not a URL ({e})"
+            ))
+        })?;
+        let crm_name = settings
+            .str("crm_name")
+            .unwrap_or_else(|| DEFAULT_CRM_NAME.to_string());
         let offset = match settings.str("utc_offset") {
-            Some(text) => parse_utc_offset(&text)
-                .ok_or_else(|| ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00")))?,
+            Some(text) => parse_utc_offset(&text).ok_or_else(|| {
+                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
+            })?,
             None => FixedOffset::east_opt(3 * 3600).expect("valid offset"),
         };
-        let rate_limit = rate_limit_override(settings)?.unwrap_or_else(default_rate_limit);
-        Ok(CalltouchSettings { site_id, token, base_url, crm_name, offset, rate_limit })
+        let rate_limit = default_rate_limit();
+        Ok(CalltouchSettings {
+            site_id,
+            token,
+            base_url,
+            crm_name,
+            offset,
+            rate_limit,
+        })
     }
-}
-
-/// The engine may pass an account limit that overrides the default as the undeclared
-/// `rate_limit` setting: a number (requests per second) or `{requests, per_seconds}`.
-fn rate_limit_override(settings: &Settings) -> Result<Option<RateLimit>, ConnectorError> {
-    let invalid = |v: &Value| ConnectorError::Config(format!("setting `rate_limit`: {v} is not a positive rate"));
-    match settings.get("rate_limit") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(r) if r > 0 => Ok(Some(evenly(r as u32, Duration::from_secs(1)))),
-            _ => Err(invalid(&Value::Number(n.clone()))),
-        },
-        Some(v @ Value::Object(o)) => {
-            let requests = o.get("requests").and_then(Value::as_u64).filter(|r| *r > 0).ok_or_else(|| invalid(v))?;
-            let per = o.get("per_seconds").and_then(Value::as_f64).unwrap_or(1.0);
-            if !(per.is_finite() && per > 0.0) {
-                return Err(invalid(v));
-            }
-            Ok(Some(evenly(requests as u32, Duration::from_secs_f64(per))))
-        }
-        Some(other) => Err(invalid(other)),
-    }
-}
-
-/// `requests` per `per`, spaced evenly (no burst).
-fn evenly(requests: u32, per: Duration) -> RateLimit {
-    RateLimit { burst: Some(1), ..RateLimit::per(requests, per) }
 }
 
 /// Sends Calltouch requests for one connection.
@@ -102,7 +91,11 @@ pub(crate) struct CalltouchClient {
 impl CalltouchClient {
     /// A client sending through the shared transport. The 5 req/s limit is per source IP,
     /// so every connection to the same host shares one limiter.
-    pub(crate) fn new(settings: CalltouchSettings, redactor_source: &Settings, ctx: &BuildContext) -> Self {
+    pub(crate) fn new(
+        settings: CalltouchSettings,
+        redactor_source: &Settings,
+        ctx: &BuildContext,
+    ) -> Self {
         let http = ctx.http.connection(ConnectionOptions {
             account_key: format!("calltouch:{}", settings.base_url),
             rate_limit: Some(settings.rate_limit),
@@ -112,7 +105,11 @@ impl CalltouchClient {
     }
 
     /// GET an export-API path (under `/calls-service/RestAPI/`) with `clientApiId` added.
-    pub(crate) async fn export_get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, ConnectorError> {
+    pub(crate) async fn export_get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, ConnectorError> {
         let url = format!("{}/calls-service/RestAPI/{path}", self.settings.base_url);
         let request = self
             .http
@@ -125,8 +122,15 @@ impl CalltouchClient {
     }
 
     /// POST a deals-API (`/lead-service/v1/api/client-order/<operation>`) JSON body.
-    pub(crate) async fn deals_post(&self, operation: &str, body: &Value) -> Result<Value, ConnectorError> {
-        let url = format!("{}/lead-service/v1/api/client-order/{operation}", self.settings.base_url);
+    pub(crate) async fn deals_post(
+        &self,
+        operation: &str,
+        body: &Value,
+    ) -> Result<Value, ConnectorError> {
+        let url = format!(
+            "{}/lead-service/v1/api/client-order/{operation}",
+            self.settings.base_url
+        );
         let request = self
             .http
             .request(reqwest::Method::POST, &url)
@@ -158,7 +162,10 @@ fn classify(response: HttpResponse, redactor: &Redactor) -> Result<HttpResponse,
         400 | 404 | 409 | 422 => {
             let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
             match parsed.as_ref().and_then(validation_summary) {
-                Some(summary) => Err(ConnectorError::Rejected { status, body: redactor.redact(&summary) }),
+                Some(summary) => Err(ConnectorError::Rejected {
+                    status,
+                    body: redactor.redact(&summary),
+                }),
                 None => Err(response.to_error()),
             }
         }
@@ -210,19 +217,11 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_override_accepts_a_number_or_an_object() {
-        let settings = |v: Value| {
-            let mut map = serde_json::Map::new();
-            map.insert("rate_limit".into(), v);
-            Settings::new(map, Default::default())
-        };
-        assert_eq!(rate_limit_override(&settings(json!(2))).unwrap(), Some(evenly(2, Duration::from_secs(1))));
+    fn the_default_limit_is_the_documented_one_without_bursts() {
+        let limit = default_rate_limit();
         assert_eq!(
-            rate_limit_override(&settings(json!({"requests": 30, "per_seconds": 60}))).unwrap(),
-            Some(evenly(30, Duration::from_secs(60)))
+            (limit.requests, limit.per, limit.burst),
+            (5, Duration::from_secs(1), Some(1))
         );
-        assert!(rate_limit_override(&settings(json!(0))).is_err());
-        assert!(rate_limit_override(&settings(json!("fast"))).is_err());
-        assert_eq!(rate_limit_override(&Settings::default()).unwrap(), None);
     }
 }

@@ -49,9 +49,18 @@ pub(crate) fn local_day(at: DateTime<Utc>, offset: FixedOffset) -> NaiveDate {
 pub(crate) fn deal_date(value: &Value, offset: FixedOffset) -> Result<String, String> {
     let local = match value {
         Value::Number(n) => {
-            let raw = n.as_i64().ok_or_else(|| format!("{n} is not a Unix time"))?;
-            let millis = if raw.abs() > 100_000_000_000 { raw } else { raw * 1000 };
-            let at = Utc.timestamp_millis_opt(millis).single().ok_or_else(|| format!("{n} is out of range"))?;
+            let raw = n
+                .as_i64()
+                .ok_or_else(|| format!("{n} is not a Unix time"))?;
+            let millis = if raw.abs() > 100_000_000_000 {
+                raw
+            } else {
+                raw * 1000
+            };
+            let at = Utc
+                .timestamp_millis_opt(millis)
+                .single()
+                .ok_or_else(|| format!("{n} is out of range"))?;
             at.with_timezone(&offset).naive_local()
         }
         Value::String(text) => parse_text_date(text.trim(), offset)?,
@@ -101,8 +110,14 @@ mod tests {
 
     #[test]
     fn offsets_parse_in_the_usual_spellings() {
-        assert_eq!(parse_utc_offset("+03:00").unwrap().local_minus_utc(), 3 * 3600);
-        assert_eq!(parse_utc_offset("-05:30").unwrap().local_minus_utc(), -(5 * 3600 + 1800));
+        assert_eq!(
+            parse_utc_offset("+03:00").unwrap().local_minus_utc(),
+            3 * 3600
+        );
+        assert_eq!(
+            parse_utc_offset("-05:30").unwrap().local_minus_utc(),
+            -(5 * 3600 + 1800)
+        );
         assert_eq!(parse_utc_offset("+7").unwrap().local_minus_utc(), 7 * 3600);
         assert_eq!(parse_utc_offset("Z").unwrap().local_minus_utc(), 0);
         assert!(parse_utc_offset("03:00").is_none());
@@ -112,14 +127,32 @@ mod tests {
     #[test]
     fn deal_dates_are_read_from_every_source_format() {
         let expect = "14-05-2024 10:21:05";
-        assert_eq!(deal_date(&json!("14/05/2024 10:21:05"), msk()).unwrap(), expect);
-        assert_eq!(deal_date(&json!("2024-05-14 10:21:05"), msk()).unwrap(), expect);
-        assert_eq!(deal_date(&json!("14-05-2024 10:21:05"), msk()).unwrap(), expect);
-        assert_eq!(deal_date(&json!("2024-05-14T07:21:05Z"), msk()).unwrap(), expect);
+        assert_eq!(
+            deal_date(&json!("14/05/2024 10:21:05"), msk()).unwrap(),
+            expect
+        );
+        assert_eq!(
+            deal_date(&json!("2024-05-14 10:21:05"), msk()).unwrap(),
+            expect
+        );
+        assert_eq!(
+            deal_date(&json!("14-05-2024 10:21:05"), msk()).unwrap(),
+            expect
+        );
+        assert_eq!(
+            deal_date(&json!("2024-05-14T07:21:05Z"), msk()).unwrap(),
+            expect
+        );
         // 2024-05-14 07:21:05 UTC in ms and in seconds.
-        assert_eq!(deal_date(&json!(1_715_671_265_000_i64), msk()).unwrap(), expect);
+        assert_eq!(
+            deal_date(&json!(1_715_671_265_000_i64), msk()).unwrap(),
+            expect
+        );
         assert_eq!(deal_date(&json!(1_715_671_265_i64), msk()).unwrap(), expect);
-        assert_eq!(deal_date(&json!("14/05/2024"), msk()).unwrap(), "14-05-2024 00:00:00");
+        assert_eq!(
+            deal_date(&json!("14/05/2024"), msk()).unwrap(),
+            "14-05-2024 00:00:00"
+        );
     }
 
     #[test]
@@ -132,6 +165,9 @@ mod tests {
     #[test]
     fn the_local_day_follows_the_cabinet_zone() {
         let late_utc = Utc.with_ymd_and_hms(2024, 5, 14, 22, 30, 0).unwrap();
-        assert_eq!(local_day(late_utc, msk()), NaiveDate::from_ymd_opt(2024, 5, 15).unwrap());
+        assert_eq!(
+            local_day(late_utc, msk()),
+            NaiveDate::from_ymd_opt(2024, 5, 15).unwrap()
+        );
     }
 }

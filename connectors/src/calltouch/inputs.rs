@@ -31,7 +31,8 @@ impl<'a> Inputs<'a> {
 
     /// A required text input.
     pub(crate) fn require_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?.ok_or_else(|| self.invalid(name, "is required and was empty"))
+        self.text(name)?
+            .ok_or_else(|| self.invalid(name, "is required and was empty"))
     }
 
     /// An integer id given as a number or as digits.
@@ -67,7 +68,13 @@ impl<'a> Inputs<'a> {
         };
         match amount {
             Some(a) if a.is_finite() => Ok(Some(format!("{a:.2}"))),
-            _ => Err(self.invalid(name, &format!("{} is not an amount", self.raw(name).unwrap_or(&Value::Null)))),
+            _ => Err(self.invalid(
+                name,
+                &format!(
+                    "{} is not an amount",
+                    self.raw(name).unwrap_or(&Value::Null)
+                ),
+            )),
         }
     }
 
@@ -83,7 +90,10 @@ mod tests {
     use serde_json::json;
 
     fn inputs(map: &Map<String, Value>) -> Inputs<'_> {
-        Inputs { action: "create_deal", map }
+        Inputs {
+            action: "create_deal",
+            map,
+        }
     }
 
     #[test]
@@ -96,7 +106,10 @@ mod tests {
         assert_eq!(i.decimal("c").unwrap().as_deref(), Some("18000.25"));
         assert_eq!(i.decimal("e").unwrap(), None);
         let error = i.decimal("d").unwrap_err().to_string();
-        assert!(error.contains("calltouch.create_deal: input `d`"), "{error}");
+        assert!(
+            error.contains("calltouch.create_deal: input `d`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, PollPage, PollRequest, Record, Settings};
+use crate::connector::{
+    ActionCall, BuildContext, Connector, ConnectorKind, PollPage, PollRequest, Record, Settings,
+};
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
 
@@ -39,9 +41,15 @@ impl ConnectorKind for CalltouchKind {
         &spec::SPEC
     }
 
-    fn build(&self, settings: Settings, ctx: &BuildContext) -> Result<Arc<dyn Connector>, ConnectorError> {
+    fn build(
+        &self,
+        settings: Settings,
+        ctx: &BuildContext,
+    ) -> Result<Arc<dyn Connector>, ConnectorError> {
         let resolved = CalltouchSettings::from_settings(&settings)?;
-        Ok(Arc::new(CalltouchConnector { client: CalltouchClient::new(resolved, &settings, ctx) }))
+        Ok(Arc::new(CalltouchConnector {
+            client: CalltouchClient::new(resolved, &settings, ctx),
+        }))
     }
 }
 
@@ -64,7 +72,9 @@ impl Connector for CalltouchConnector {
         match request.event {
             spec::NEW_CALL => triggers::poll_calls(&self.client, &request).await,
             spec::NEW_REQUEST => triggers::poll_requests(&self.client, &request).await,
-            other => Err(ConnectorError::Config(format!("calltouch has no trigger `{other}`"))),
+            other => Err(ConnectorError::Config(format!(
+                "calltouch has no trigger `{other}`"
+            ))),
         }
     }
 
@@ -73,7 +83,9 @@ impl Connector for CalltouchConnector {
         match call.action {
             spec::CREATE_DEAL => actions::create_deal(&self.client, call.input, now).await,
             spec::UPDATE_DEAL => actions::update_deal(&self.client, call.input, now).await,
-            other => Err(ConnectorError::Config(format!("calltouch has no action `{other}`"))),
+            other => Err(ConnectorError::Config(format!(
+                "calltouch has no action `{other}`"
+            ))),
         }
     }
 }

@@ -56,15 +56,30 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
 };
 
 const SETTINGS: &[SettingSpec] = &[
-    setting("site_id", true, false, "Calltouch site (cabinet) id, from Integrations → API and Webhooks"),
+    setting(
+        "site_id",
+        true,
+        false,
+        "Calltouch site (cabinet) id, from Integrations → API and Webhooks",
+    ),
     setting(
         "token",
         true,
         true,
         "API token: sent as `clientApiId` to the export API and as `Access-Token` to the deals API",
     ),
-    setting("base_url", false, false, "API host; default https://api.calltouch.ru"),
-    setting("crm_name", false, false, "The `crm` name sent with created deals; default `ferry`"),
+    setting(
+        "base_url",
+        false,
+        false,
+        "API host; default https://api.calltouch.ru",
+    ),
+    setting(
+        "crm_name",
+        false,
+        false,
+        "The `crm` name sent with created deals; default `ferry`",
+    ),
     setting(
         "utc_offset",
         false,
@@ -74,7 +89,12 @@ const SETTINGS: &[SettingSpec] = &[
 ];
 
 const CALL_TRIGGER_SETTINGS: &[SettingSpec] = &[
-    setting("page_size", false, false, "Records per journal page, 1..1000 (default 1000)"),
+    setting(
+        "page_size",
+        false,
+        false,
+        "Records per journal page, 1..1000 (default 1000)",
+    ),
     setting(
         "flags",
         false,
@@ -105,8 +125,16 @@ const REQUEST_TRIGGER_SETTINGS: &[SettingSpec] = &[
 ];
 
 const CALL_FIELDS: &[FieldSpec] = &[
-    field("callId", false, "Calltouch call id (number); the default item key"),
-    field("date", false, "Call date and time, `DD/MM/YYYY HH:MM:SS` in the cabinet's time zone"),
+    field(
+        "callId",
+        false,
+        "Calltouch call id (number); the default item key",
+    ),
+    field(
+        "date",
+        false,
+        "Call date and time, `DD/MM/YYYY HH:MM:SS` in the cabinet's time zone",
+    ),
     field("callerNumber", false, "The caller's phone number"),
     field("phoneNumber", false, "The tracked (dialled) number"),
     field("redirectNumber", false, "Where the call was forwarded"),
@@ -114,7 +142,11 @@ const CALL_FIELDS: &[FieldSpec] = &[
     field("waitingConnect", false, "Seconds before the answer"),
     field("successful", false, "Whether the call was answered"),
     field("uniqueCall", false, "First call of this caller"),
-    field("targetCall", false, "Matches the cabinet's target-call rules"),
+    field(
+        "targetCall",
+        false,
+        "Matches the cabinet's target-call rules",
+    ),
     field("uniqTargetCall", false, "Unique and target"),
     field("callbackCall", false, "A callback-widget call"),
     field("source", false, "Traffic source (e.g. yandex)"),
@@ -135,12 +167,20 @@ const CALL_FIELDS: &[FieldSpec] = &[
     field("clientId", false, "Google Analytics client id"),
     field("yaClientId", false, "Yandex Metrica client id"),
     field("manager", false, "Manager who took the call"),
-    field("callTags", false, "Tags: list of {category, type, names[]} (sent with the withCallTags flag)"),
+    field(
+        "callTags",
+        false,
+        "Tags: list of {category, type, names[]} (sent with the withCallTags flag)",
+    ),
     field("orders", false, "Deals already bound to the call"),
 ];
 
 const REQUEST_FIELDS: &[FieldSpec] = &[
-    field("requestId", false, "Calltouch request id; the default item key"),
+    field(
+        "requestId",
+        false,
+        "Calltouch request id; the default item key",
+    ),
     field("requestNumber", false, "The request's id on the site"),
     field("date", false, "Creation time, Unix milliseconds"),
     field("dateStr", false, "Creation time, `DD/MM/YYYY HH:MM:SS`"),
@@ -149,25 +189,57 @@ const REQUEST_FIELDS: &[FieldSpec] = &[
     field("targetRequest", false, "Matches the cabinet's target rules"),
     field("uniqueRequest", false, "First request of this client"),
     field("uniqTargetRequest", false, "Unique and target"),
-    field("session", false, "Session: sessionId, source, medium, utmSource, utmMedium, utmCampaign, utmContent, utmTerm, keywords, city, ip, url, ref"),
-    field("client", false, "Client: clientId, fio, phones[{phoneNumber, phoneType}], contacts[{contactType, contactValue}]"),
+    field(
+        "session",
+        false,
+        "Session: sessionId, source, medium, utmSource, utmMedium, utmCampaign, utmContent, utmTerm, keywords, city, ip, url, ref",
+    ),
+    field(
+        "client",
+        false,
+        "Client: clientId, fio, phones[{phoneNumber, phoneType}], contacts[{contactType, contactValue}]",
+    ),
     field("ctClientId", false, "Calltouch client id"),
-    field("RequestTags", false, "Tags (sent with the withRequestTags flag)"),
+    field(
+        "RequestTags",
+        false,
+        "Tags (sent with the withRequestTags flag)",
+    ),
     field("orders", false, "Deals already bound to the request"),
     field("comments", false, "Comments"),
 ];
 
 const CREATE_DEAL_INPUTS: &[FieldSpec] = &[
-    field("call_id", false, "Calltouch call id to bind the deal to (this or request_id is required)"),
-    field("request_id", false, "Calltouch request id to bind the deal to (this or call_id is required)"),
+    field(
+        "call_id",
+        false,
+        "Calltouch call id to bind the deal to (this or request_id is required)",
+    ),
+    field(
+        "request_id",
+        false,
+        "Calltouch request id to bind the deal to (this or call_id is required)",
+    ),
     field(
         "order_number",
         true,
         "The deal's id in your CRM (`orderNumber`); later updates address the deal by it. With no CRM id, use the call or request id",
     ),
-    field("status", false, "Deal status (e.g. PENDING, COMPLETED or your CRM's status)"),
-    field("date", false, "Deal date: `orderDate` and `statusDate` (any common date format; default now)"),
-    field("budget", false, "Deal amount (`revenue`, sent as a decimal string)"),
+    field(
+        "status",
+        false,
+        "Deal status (e.g. PENDING, COMPLETED or your CRM's status)",
+    ),
+    field(
+        "date",
+        false,
+        "Deal date: `orderDate` and `statusDate` (any common date format; default now)",
+    ),
+    field(
+        "budget",
+        false,
+        "Deal amount (`revenue`, sent as a decimal string)",
+    ),
     field("currency", false, "Currency code, e.g. `rub`"),
     field("funnel", false, "Sales funnel name"),
     field("manager", false, "Manager name"),
@@ -177,20 +249,40 @@ const CREATE_DEAL_INPUTS: &[FieldSpec] = &[
 
 const CREATE_DEAL_OUTPUTS: &[FieldSpec] = &[
     field("order_number", false, "The deal's `orderNumber` (as given)"),
-    field("call_id", false, "The call id the deal was bound to, if any"),
-    field("request_id", false, "The request id the deal was bound to, if any"),
+    field(
+        "call_id",
+        false,
+        "The call id the deal was bound to, if any",
+    ),
+    field(
+        "request_id",
+        false,
+        "The request id the deal was bound to, if any",
+    ),
     field("status", false, "The status sent"),
-    field("order_id", false, "Calltouch's own id for the deal, when the reply carries one (else null)"),
+    field(
+        "order_id",
+        false,
+        "Calltouch's own id for the deal, when the reply carries one (else null)",
+    ),
 ];
 
 const UPDATE_DEAL_INPUTS: &[FieldSpec] = &[
     field("order_number", true, "The deal's `orderNumber`"),
     field("status", false, "New status"),
     field("budget", false, "New amount (`revenue`)"),
-    field("date", false, "When the status changed (`statusDate`; default now)"),
+    field(
+        "date",
+        false,
+        "When the status changed (`statusDate`; default now)",
+    ),
     field("funnel", false, "Sales funnel name"),
     field("manager", false, "Manager name"),
-    field("comment", false, "A comment added to the deal (`addNewComment`)"),
+    field(
+        "comment",
+        false,
+        "A comment added to the deal (`addNewComment`)",
+    ),
 ];
 
 const UPDATE_DEAL_OUTPUTS: &[FieldSpec] = &[

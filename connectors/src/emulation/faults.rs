@@ -51,9 +51,13 @@ impl Fault {
     /// The same fault with this body (only for [`Fault::Status`]).
     pub fn with_body(self, new_body: impl Into<String>) -> Fault {
         match self {
-            Fault::Status { status, headers, .. } => {
-                Fault::Status { status, body: new_body.into(), headers }
-            }
+            Fault::Status {
+                status, headers, ..
+            } => Fault::Status {
+                status,
+                body: new_body.into(),
+                headers,
+            },
             other => other,
         }
     }
@@ -61,9 +65,17 @@ impl Fault {
     /// The same fault with one more header (only for [`Fault::Status`]).
     pub fn with_header(self, name: &str, value: &str) -> Fault {
         match self {
-            Fault::Status { status, body, mut headers } => {
+            Fault::Status {
+                status,
+                body,
+                mut headers,
+            } => {
                 headers.push((name.to_string(), value.to_string()));
-                Fault::Status { status, body, headers }
+                Fault::Status {
+                    status,
+                    body,
+                    headers,
+                }
             }
             other => other,
         }
@@ -73,16 +85,21 @@ impl Fault {
     /// meaning "now answer normally".
     pub async fn respond(&self) -> Option<Response> {
         match self {
-            Fault::Status { status, body, headers } => {
+            Fault::Status {
+                status,
+                body,
+                headers,
+            } => {
                 let mut response = Response::new(Body::from(body.clone()));
                 *response.status_mut() =
                     StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let map = response.headers_mut();
                 map.insert("content-type", HeaderValue::from_static("application/json"));
                 for (name, value) in headers {
-                    if let (Ok(name), Ok(value)) =
-                        (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value))
-                    {
+                    if let (Ok(name), Ok(value)) = (
+                        HeaderName::try_from(name.as_str()),
+                        HeaderValue::from_str(value),
+                    ) {
                         map.insert(name, value);
                     }
                 }
@@ -104,7 +121,9 @@ impl Fault {
 
 fn json_response(body: &str) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
-    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     response
 }
 
@@ -177,7 +196,9 @@ mod tests {
     #[tokio::test]
     async fn huge_body_has_the_requested_size() {
         let response = Fault::HugeBody { bytes: 1000 }.respond().await.unwrap();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
         assert_eq!(body.len(), 1000);
         assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok());
     }
@@ -185,7 +206,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn delay_waits_then_lets_the_handler_answer() {
         let start = tokio::time::Instant::now();
-        assert!(Fault::Delay(Duration::from_secs(5)).respond().await.is_none());
+        assert!(
+            Fault::Delay(Duration::from_secs(5))
+                .respond()
+                .await
+                .is_none()
+        );
         assert!(start.elapsed() >= Duration::from_secs(5));
     }
 }

@@ -35,7 +35,10 @@ impl RateWindow {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let stamps = seen.entry(key.to_string()).or_default();
-        while stamps.front().is_some_and(|t| now.duration_since(*t) >= limit.per) {
+        while stamps
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= limit.per)
+        {
             stamps.pop_front();
         }
         if stamps.len() >= limit.requests as usize {
@@ -53,7 +56,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn refuses_above_the_limit_until_the_window_slides() {
         let window = RateWindow::new();
-        let limit = EmulatedRateLimit { requests: 3, per: Duration::from_secs(1) };
+        let limit = EmulatedRateLimit {
+            requests: 3,
+            per: Duration::from_secs(1),
+        };
         assert!((0..3).all(|_| window.admit("k", limit)));
         assert!(!window.admit("k", limit));
         assert!(window.admit("other", limit), "limits are per key");

@@ -27,18 +27,28 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of a query parameter.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of a repeated query parameter.
     pub fn query_all(&self, name: &str) -> Vec<&str> {
-        self.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A header value (name matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as text (lossy).
@@ -58,7 +68,10 @@ impl RecordedRequest {
 
     /// One form field.
     pub fn form_field(&self, name: &str) -> Option<String> {
-        self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// A form field that holds a JSON document (retailCRM's `customer=`, `order=`).
@@ -78,7 +91,9 @@ impl RecordedRequest {
 
 /// Decode `a=1&b=2` (query strings and form bodies), keeping order and repeats.
 pub fn decode_pairs(text: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(text.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// The shared, append-only log of an emulator's requests. Cloning shares the log.
@@ -120,7 +135,11 @@ impl RequestLog {
 
     /// Requests with this method and path.
     pub fn matching(&self, method: &str, path: &str) -> Vec<RecordedRequest> {
-        self.lock().iter().filter(|r| r.method == method && r.path == path).cloned().collect()
+        self.lock()
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .cloned()
+            .collect()
     }
 
     /// Forget everything recorded so far.

@@ -170,16 +170,20 @@ pub async fn execute(client: &HttpClient, call: &ActionCall<'_>) -> Result<Recor
     if inputs.outputs.is_empty() {
         return Ok(Record::new());
     }
+    // An unreadable 2xx answer is an InvalidResponse like anywhere else; the engine treats
+    // it as uncertain (the request may have taken effect) rather than re-sending it.
     let body: Value = response.json()?;
     let mut record = Record::new();
+    // A readable answer without a declared output is a mismatch between the bundle and the
+    // API: retrying cannot fix it, and the request has taken effect.
     for (name, path) in &inputs.outputs {
-        let value = path.lookup(&body).ok_or_else(|| {
-            ConnectorError::InvalidResponse(format!(
-                "output `{name}`: path `{}` is not in the response (HTTP {}): {}",
+        let value = path.lookup(&body).ok_or_else(|| ConnectorError::Rejected {
+            status: response.status,
+            body: format!(
+                "the request succeeded but output `{name}` (path `{}`) is not in its answer, so it is not sent again: {}",
                 path.as_str(),
-                response.status,
                 response.body_excerpt()
-            ))
+            ),
         })?;
         record.insert(name.clone(), value.clone());
     }

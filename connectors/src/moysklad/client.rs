@@ -26,7 +26,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.moysklad.ru/api/remap/1.2";
 pub const RATE_LIMIT: RateLimit = RateLimit {
     requests: 45,
     per: Duration::from_secs(3),
-    burst: Some(1),
+    burst: None,
     max_parallel: Some(5),
 };
 
@@ -138,7 +138,13 @@ impl MoySkladClient {
         }
         let response = self.http.send(request).await?;
         if !response.is_success() {
-            return Err(classify(&response, self.http.redactor()));
+            let error = classify(&response, self.http.redactor());
+            // MoySklad says how long to wait in its own headers; hold every request to
+            // this account for that long, not only this item's retry.
+            if let ConnectorError::RateLimited { retry_after: Some(wait), .. } = &error {
+                self.http.pause_for(*wait);
+            }
+            return Err(error);
         }
         response.json()
     }

@@ -17,7 +17,10 @@ use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse, RateLi
 pub(crate) fn default_rate_limit() -> RateLimit {
     // No burst: requests are spaced evenly, so even a strict sliding one-second window on
     // the server side never sees more than the limit.
-    RateLimit { burst: Some(1), ..RateLimit::per(10, Duration::from_secs(1)) }
+    RateLimit {
+        burst: Some(1),
+        ..RateLimit::per(10, Duration::from_secs(1))
+    }
 }
 
 /// What a 503 without `Retry-After` waits: the official PHP client sleeps one second.
@@ -36,11 +39,18 @@ pub(crate) struct RetailCrmSettings {
 impl RetailCrmSettings {
     /// Read and check a connection's settings.
     pub(crate) fn from_settings(settings: &Settings) -> Result<Self, ConnectorError> {
-        let url = settings.require_str("url")?.trim().trim_end_matches('/').to_string();
-        let parsed = url::Url::parse(&url)
-            .map_err(|e| ConnectorError::Config(format!("setting `url`: {url:?} is not a URL ({e})")))?;
+        let url = settings
+            .require_str("url")?
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        let parsed = url::Url::parse(&url).map_err(|e| {
+            ConnectorError::Config(format!("setting `url`: {url:?} is not a URL ({e})"))
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ConnectorError::Config(format!("setting `url`: {url:?} must start with https://")));
+            return Err(ConnectorError::Config(format!(
+                "setting `url`: {url:?} must start with https://"
+            )));
         }
         let url = url.trim_end_matches("/api/v5").to_string();
         let api_key = settings.require_secret("api_key")?.clone();
@@ -49,12 +59,19 @@ impl RetailCrmSettings {
             return Err(ConnectorError::Config("setting `site` is empty".into()));
         }
         let offset = match settings.str("utc_offset") {
-            Some(text) => parse_offset(&text)
-                .ok_or_else(|| ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00")))?,
+            Some(text) => parse_offset(&text).ok_or_else(|| {
+                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
+            })?,
             None => FixedOffset::east_opt(3 * 3600).expect("valid offset"),
         };
-        let rate_limit = rate_limit_override(settings)?.unwrap_or_else(default_rate_limit);
-        Ok(RetailCrmSettings { url, api_key, site, offset, rate_limit })
+        let rate_limit = default_rate_limit();
+        Ok(RetailCrmSettings {
+            url,
+            api_key,
+            site,
+            offset,
+            rate_limit,
+        })
     }
 }
 
@@ -71,33 +88,6 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
         return None;
     }
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-}
-
-/// The engine may pass an account limit that overrides the default as the undeclared
-/// `rate_limit` setting: a number (requests per second) or `{requests, per_seconds}`.
-fn rate_limit_override(settings: &Settings) -> Result<Option<RateLimit>, ConnectorError> {
-    let invalid = |v: &Value| ConnectorError::Config(format!("setting `rate_limit`: {v} is not a positive rate"));
-    match settings.get("rate_limit") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(r) if r > 0 => Ok(Some(evenly(r as u32, Duration::from_secs(1)))),
-            _ => Err(invalid(&Value::Number(n.clone()))),
-        },
-        Some(v @ Value::Object(o)) => {
-            let requests = o.get("requests").and_then(Value::as_u64).filter(|r| *r > 0).ok_or_else(|| invalid(v))?;
-            let per = o.get("per_seconds").and_then(Value::as_f64).unwrap_or(1.0);
-            if !(per.is_finite() && per > 0.0) {
-                return Err(invalid(v));
-            }
-            Ok(Some(evenly(requests as u32, Duration::from_secs_f64(per))))
-        }
-        Some(other) => Err(invalid(other)),
-    }
-}
-
-/// `requests` per `per`, spaced evenly (no burst).
-fn evenly(requests: u32, per: Duration) -> RateLimit {
-    RateLimit { burst: Some(1), ..RateLimit::per(requests, per) }
 }
 
 /// Sends retailCRM requests for one connection.
@@ -125,7 +115,11 @@ impl RetailCrmClient {
     }
 
     /// GET an API path; `None` when retailCRM answers 404 "Not found".
-    pub(crate) async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Option<Value>, ConnectorError> {
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<Value>, ConnectorError> {
         let request = self
             .http
             .request(reqwest::Method::GET, &self.url(path))
@@ -135,12 +129,25 @@ impl RetailCrmClient {
     }
 
     /// GET an API path that must exist.
-    pub(crate) async fn get_required(&self, path: &str, query: &[(&str, String)]) -> Result<Value, ConnectorError> {
-        self.get(path, query).await?.ok_or_else(|| ConnectorError::Rejected { status: 404, body: format!("{path}: Not found") })
+    pub(crate) async fn get_required(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, ConnectorError> {
+        self.get(path, query)
+            .await?
+            .ok_or_else(|| ConnectorError::Rejected {
+                status: 404,
+                body: format!("{path}: Not found"),
+            })
     }
 
     /// POST a form (`customer=<json>&site=..`).
-    pub(crate) async fn post_form(&self, path: &str, form: &[(&str, String)]) -> Result<Value, ConnectorError> {
+    pub(crate) async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+    ) -> Result<Value, ConnectorError> {
         let request = self
             .http
             .request(reqwest::Method::POST, &self.url(path))
@@ -150,7 +157,11 @@ impl RetailCrmClient {
         Ok(reply.expect("writes never map to not-found"))
     }
 
-    async fn finish(&self, request: reqwest::RequestBuilder, not_found_is_none: bool) -> Result<Option<Value>, ConnectorError> {
+    async fn finish(
+        &self,
+        request: reqwest::RequestBuilder,
+        not_found_is_none: bool,
+    ) -> Result<Option<Value>, ConnectorError> {
         let response = self.http.send(request).await?;
         if not_found_is_none && response.status == 404 {
             return Ok(None);
@@ -159,7 +170,10 @@ impl RetailCrmClient {
         let body: Value = response.json()?;
         if body.get("success") == Some(&Value::Bool(false)) {
             let message = vendor_message(&body).unwrap_or_else(|| response.body_excerpt());
-            return Err(ConnectorError::Rejected { status: response.status, body: self.http.redactor().redact(&message) });
+            return Err(ConnectorError::Rejected {
+                status: response.status,
+                body: self.http.redactor().redact(&message),
+            });
         }
         Ok(Some(body))
     }
@@ -182,16 +196,32 @@ fn classify(response: HttpResponse, redactor: &Redactor) -> Result<HttpResponse,
         });
     }
     let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
-    let message = parsed.as_ref().and_then(vendor_message).map(|m| redactor.redact(&m));
-    let error_msg = parsed.as_ref().and_then(|b| b.get("errorMsg")).and_then(Value::as_str).unwrap_or_default();
+    let message = parsed
+        .as_ref()
+        .and_then(vendor_message)
+        .map(|m| redactor.redact(&m));
+    let error_msg = parsed
+        .as_ref()
+        .and_then(|b| b.get("errorMsg"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let credentials_refused = error_msg.contains("apiKey")
         || error_msg.starts_with("Access denied")
         || error_msg.starts_with("Account does not exist");
     match (status, message) {
-        (401 | 403, message) => Err(ConnectorError::Auth { status, body: message.unwrap_or_else(|| response.body_excerpt()) }),
-        (400..=499, Some(message)) if credentials_refused => Err(ConnectorError::Auth { status, body: message }),
+        (401 | 403, message) => Err(ConnectorError::Auth {
+            status,
+            body: message.unwrap_or_else(|| response.body_excerpt()),
+        }),
+        (400..=499, Some(message)) if credentials_refused => Err(ConnectorError::Auth {
+            status,
+            body: message,
+        }),
         (400..=499, Some(message)) if status != 408 && status != 425 && status != 429 => {
-            Err(ConnectorError::Rejected { status, body: message })
+            Err(ConnectorError::Rejected {
+                status,
+                body: message,
+            })
         }
         _ => Err(response.to_error()),
     }
@@ -201,7 +231,10 @@ fn classify(response: HttpResponse, redactor: &Redactor) -> Result<HttpResponse,
 pub(crate) fn vendor_message(body: &Value) -> Option<String> {
     let error_msg = body.get("errorMsg").and_then(Value::as_str)?;
     let details: Vec<String> = match body.get("errors") {
-        Some(Value::Object(map)) => map.iter().map(|(k, v)| format!("{k}: {}", plain(v))).collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", plain(v)))
+            .collect(),
         Some(Value::Array(list)) => list.iter().map(plain).collect(),
         _ => Vec::new(),
     };
@@ -227,13 +260,22 @@ mod tests {
     use serde_json::json;
 
     fn response(status: u16, body: Value) -> HttpResponse {
-        HttpResponse::new(status, HeaderMap::new(), Bytes::from(body.to_string()), Redactor::default(), 2000)
+        HttpResponse::new(
+            status,
+            HeaderMap::new(),
+            Bytes::from(body.to_string()),
+            Redactor::default(),
+            2000,
+        )
     }
 
     #[test]
     fn vendor_messages_carry_field_errors_in_both_shapes() {
         let map = json!({"success": false, "errorMsg": "Errors in the entity format", "errors": {"email": "bad"}});
-        assert_eq!(vendor_message(&map).unwrap(), "Errors in the entity format (email: bad)");
+        assert_eq!(
+            vendor_message(&map).unwrap(),
+            "Errors in the entity format (email: bad)"
+        );
         let list = json!({"success": false, "errorMsg": "Validation error", "errors": ["a", "b"]});
         assert_eq!(vendor_message(&list).unwrap(), "Validation error (a; b)");
         assert!(vendor_message(&json!({"success": false})).is_none());
@@ -242,23 +284,49 @@ mod tests {
     #[test]
     fn statuses_and_messages_are_classified_the_retailcrm_way() {
         let redactor = Redactor::default();
-        let wrong_key = response(403, json!({"success": false, "errorMsg": "Wrong \"apiKey\" value."}));
-        assert!(matches!(classify(wrong_key, &redactor), Err(ConnectorError::Auth { status: 403, .. })));
-        let missing = response(400, json!({"success": false, "errorMsg": "\"apiKey\" is missing."}));
-        assert!(matches!(classify(missing, &redactor), Err(ConnectorError::Auth { .. })));
-        let limited = response(503, json!({"success": false, "errorMsg": "Rate limit exceeded"}));
+        let wrong_key = response(
+            403,
+            json!({"success": false, "errorMsg": "Wrong \"apiKey\" value."}),
+        );
+        assert!(matches!(
+            classify(wrong_key, &redactor),
+            Err(ConnectorError::Auth { status: 403, .. })
+        ));
+        let missing = response(
+            400,
+            json!({"success": false, "errorMsg": "\"apiKey\" is missing."}),
+        );
+        assert!(matches!(
+            classify(missing, &redactor),
+            Err(ConnectorError::Auth { .. })
+        ));
+        let limited = response(
+            503,
+            json!({"success": false, "errorMsg": "Rate limit exceeded"}),
+        );
         match classify(limited, &redactor) {
             Err(e @ ConnectorError::RateLimited { .. }) => {
-                assert_eq!(e.advice(), crate::error::RetryAdvice::After(RATE_LIMIT_PAUSE));
+                assert_eq!(
+                    e.advice(),
+                    crate::error::RetryAdvice::After(RATE_LIMIT_PAUSE)
+                );
             }
             other => panic!("{other:?}"),
         }
-        let invalid = response(400, json!({"success": false, "errorMsg": "Errors in the entity format", "errors": {"email": "bad"}}));
+        let invalid = response(
+            400,
+            json!({"success": false, "errorMsg": "Errors in the entity format", "errors": {"email": "bad"}}),
+        );
         match classify(invalid, &redactor) {
-            Err(ConnectorError::Rejected { status: 400, body }) => assert!(body.contains("email: bad")),
+            Err(ConnectorError::Rejected { status: 400, body }) => {
+                assert!(body.contains("email: bad"))
+            }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(classify(response(500, json!({})), &redactor), Err(ConnectorError::Server { .. })));
+        assert!(matches!(
+            classify(response(500, json!({})), &redactor),
+            Err(ConnectorError::Server { .. })
+        ));
     }
 
     #[test]
@@ -266,9 +334,21 @@ mod tests {
         let mut values = serde_json::Map::new();
         values.insert("url".into(), json!("https://shop.retailcrm.ru/api/v5/"));
         values.insert("site".into(), json!("main"));
-        let secrets = std::collections::BTreeMap::from([("api_key".to_string(), SecretString::new("k-123456"))]);
+        let secrets = std::collections::BTreeMap::from([(
+            "api_key".to_string(),
+            SecretString::new("k-123456"),
+        )]);
         let resolved = RetailCrmSettings::from_settings(&Settings::new(values, secrets)).unwrap();
         assert_eq!(resolved.url, "https://shop.retailcrm.ru");
         assert_eq!(resolved.rate_limit, default_rate_limit());
+    }
+
+    #[test]
+    fn the_default_limit_is_the_documented_one_without_bursts() {
+        let limit = default_rate_limit();
+        assert_eq!(
+            (limit.requests, limit.per, limit.burst),
+            (10, Duration::from_secs(1), Some(1))
+        );
     }
 }

@@ -32,36 +32,61 @@ pub(crate) enum CustomerKey {
 }
 
 /// Find one customer of the connection's site; the oldest when several match.
-pub(crate) async fn find_customer_by(client: &RetailCrmClient, key: &CustomerKey) -> Result<Option<Value>, ConnectorError> {
+pub(crate) async fn find_customer_by(
+    client: &RetailCrmClient,
+    key: &CustomerKey,
+) -> Result<Option<Value>, ConnectorError> {
     let site = client.settings.site.clone();
     let (filter, wanted) = match key {
         CustomerKey::ExternalId(external_id) => {
             let path = format!("customers/{}", path_segment(external_id));
-            let reply = client.get(&path, &[("by", "externalId".into()), ("site", site)]).await?;
+            let reply = client
+                .get(&path, &[("by", "externalId".into()), ("site", site)])
+                .await?;
             return Ok(reply.and_then(|r| r.get("customer").cloned()));
         }
         CustomerKey::Phone(phone) => {
             let key = phone_key(phone);
             if key.len() < 5 {
-                return Err(ConnectorError::Config(format!("retailcrm: {phone:?} has too few digits to search by")));
+                return Err(ConnectorError::Config(format!(
+                    "retailcrm: {phone:?} has too few digits to search by"
+                )));
             }
             (("filter[name]", key.clone()), key)
         }
         CustomerKey::Email(email) => (("filter[email]", email.clone()), email.to_lowercase()),
     };
-    let query = [filter, ("filter[sites][]", site), ("limit", "100".into()), ("page", "1".into())];
+    let query = [
+        filter,
+        ("filter[sites][]", site),
+        ("limit", "100".into()),
+        ("page", "1".into()),
+    ];
     let reply = client.get_required("customers", &query).await?;
-    let customers = reply.get("customers").and_then(Value::as_array).ok_or_else(|| {
-        ConnectorError::InvalidResponse("customers list: no `customers` array in the reply".into())
-    })?;
+    let customers = reply
+        .get("customers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ConnectorError::InvalidResponse(
+                "customers list: no `customers` array in the reply".into(),
+            )
+        })?;
     let matches = |customer: &Value| match key {
-        CustomerKey::Phone(_) => customer["phones"]
-            .as_array()
-            .is_some_and(|phones| phones.iter().any(|p| p["number"].as_str().is_some_and(|n| phone_key(n) == wanted))),
-        CustomerKey::Email(_) => customer["email"].as_str().is_some_and(|e| e.to_lowercase() == wanted),
+        CustomerKey::Phone(_) => customer["phones"].as_array().is_some_and(|phones| {
+            phones
+                .iter()
+                .any(|p| p["number"].as_str().is_some_and(|n| phone_key(n) == wanted))
+        }),
+        CustomerKey::Email(_) => customer["email"]
+            .as_str()
+            .is_some_and(|e| e.to_lowercase() == wanted),
         CustomerKey::ExternalId(_) => false,
     };
-    Ok(customers.iter().filter(|c| matches(c)).min_by_key(|c| c["id"].as_i64().unwrap_or(i64::MAX)).cloned())
+    Ok(customers
+        .iter()
+        .filter(|c| matches(c))
+        .min_by_key(|c| c["id"].as_i64().unwrap_or(i64::MAX))
+        .cloned())
 }
 
 /// A percent-encoded path segment (external ids may hold `/` or spaces).
@@ -72,18 +97,45 @@ pub(crate) fn path_segment(text: &str) -> String {
 /// The record a found customer yields (`create_customer`'s outputs plus contact fields).
 fn customer_record(customer: &Value) -> Record {
     let mut out = Record::new();
-    out.insert("id".into(), customer.get("id").cloned().unwrap_or(Value::Null));
-    out.insert("externalId".into(), customer.get("externalId").cloned().unwrap_or(Value::Null));
-    out.insert("phone".into(), customer.pointer("/phones/0/number").cloned().unwrap_or(Value::Null));
-    out.insert("email".into(), customer.get("email").cloned().unwrap_or(Value::Null));
-    out.insert("first_name".into(), customer.get("firstName").cloned().unwrap_or(Value::Null));
-    out.insert("last_name".into(), customer.get("lastName").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "id".into(),
+        customer.get("id").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "externalId".into(),
+        customer.get("externalId").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "phone".into(),
+        customer
+            .pointer("/phones/0/number")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    out.insert(
+        "email".into(),
+        customer.get("email").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "first_name".into(),
+        customer.get("firstName").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "last_name".into(),
+        customer.get("lastName").cloned().unwrap_or(Value::Null),
+    );
     out
 }
 
 /// `find_customer`: phone, then e-mail, then external id; `found: false` when none hits.
-pub(crate) async fn find_customer(client: &RetailCrmClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
-    let inputs = Inputs { action: FIND_CUSTOMER, map: input };
+pub(crate) async fn find_customer(
+    client: &RetailCrmClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
+    let inputs = Inputs {
+        action: FIND_CUSTOMER,
+        map: input,
+    };
     let mut keys = Vec::new();
     if let Some(phone) = inputs.text("phone")? {
         keys.push(CustomerKey::Phone(phone));
@@ -110,7 +162,11 @@ pub(crate) async fn find_customer(client: &RetailCrmClient, input: &Map<String, 
 }
 
 /// Duplicate search for `create_customer` by one of its inputs.
-pub(crate) async fn find_for_create(client: &RetailCrmClient, key: &str, value: &Value) -> Result<Option<Found>, ConnectorError> {
+pub(crate) async fn find_for_create(
+    client: &RetailCrmClient,
+    key: &str,
+    value: &Value,
+) -> Result<Option<Found>, ConnectorError> {
     let text = match value {
         Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
@@ -121,10 +177,14 @@ pub(crate) async fn find_for_create(client: &RetailCrmClient, key: &str, value: 
         "email" => CustomerKey::Email(text),
         "external_id" => CustomerKey::ExternalId(text),
         other => {
-            return Err(ConnectorError::Config(format!("retailcrm.create_customer has no lookup by `{other}`")));
+            return Err(ConnectorError::Config(format!(
+                "retailcrm.create_customer has no lookup by `{other}`"
+            )));
         }
     };
-    Ok(find_customer_by(client, &key).await?.map(|c| customer_record(&c)))
+    Ok(find_customer_by(client, &key)
+        .await?
+        .map(|c| customer_record(&c)))
 }
 
 /// The customer JSON from the shared create/edit inputs.
@@ -133,7 +193,13 @@ fn customer_body(inputs: &Inputs<'_>) -> Result<Map<String, Value>, ConnectorErr
     put_texts(
         inputs,
         &mut customer,
-        &[("external_id", "externalId"), ("first_name", "firstName"), ("last_name", "lastName"), ("patronymic", "patronymic"), ("email", "email")],
+        &[
+            ("external_id", "externalId"),
+            ("first_name", "firstName"),
+            ("last_name", "lastName"),
+            ("patronymic", "patronymic"),
+            ("email", "email"),
+        ],
     )?;
     if let Some(phone) = inputs.text("phone")? {
         customer.insert("phones".into(), json!([{"number": phone}]));
@@ -152,35 +218,71 @@ fn reply_id(reply: &Value, what: &str) -> Result<Value, ConnectorError> {
         .get("id")
         .filter(|id| id.is_i64())
         .cloned()
-        .ok_or_else(|| ConnectorError::InvalidResponse(format!("{what}: the reply has no numeric `id`: {reply}")))
+        .ok_or_else(|| {
+            ConnectorError::InvalidResponse(format!(
+                "{what}: the reply has no numeric `id`: {reply}"
+            ))
+        })
 }
 
 /// `create_customer`: POST `customers/create` with `customer=<json>&site=`.
-pub(crate) async fn create_customer(client: &RetailCrmClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
-    let inputs = Inputs { action: CREATE_CUSTOMER, map: input };
+pub(crate) async fn create_customer(
+    client: &RetailCrmClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
+    let inputs = Inputs {
+        action: CREATE_CUSTOMER,
+        map: input,
+    };
     let customer = customer_body(&inputs)?;
-    let form = [("customer", Value::Object(customer.clone()).to_string()), ("site", client.settings.site.clone())];
+    let form = [
+        ("customer", Value::Object(customer.clone()).to_string()),
+        ("site", client.settings.site.clone()),
+    ];
     let reply = client.post_form("customers/create", &form).await?;
     let mut out = Record::new();
     out.insert("id".into(), reply_id(&reply, "customers/create")?);
-    out.insert("externalId".into(), customer.get("externalId").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "externalId".into(),
+        customer.get("externalId").cloned().unwrap_or(Value::Null),
+    );
     Ok(out)
 }
 
 /// `edit_customer`: POST `customers/{id}/edit` with `by=id`.
-pub(crate) async fn edit_customer(client: &RetailCrmClient, input: &Map<String, Value>) -> Result<Record, ConnectorError> {
-    let inputs = Inputs { action: EDIT_CUSTOMER, map: input };
-    let id = inputs.id("id")?.ok_or_else(|| inputs.invalid("id", "is required"))?;
+pub(crate) async fn edit_customer(
+    client: &RetailCrmClient,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
+    let inputs = Inputs {
+        action: EDIT_CUSTOMER,
+        map: input,
+    };
+    let id = inputs
+        .id("id")?
+        .ok_or_else(|| inputs.invalid("id", "is required"))?;
     let customer = customer_body(&inputs)?;
     let form = [
         ("customer", Value::Object(customer.clone()).to_string()),
         ("by", "id".to_string()),
         ("site", client.settings.site.clone()),
     ];
-    let reply = client.post_form(&format!("customers/{id}/edit"), &form).await?;
+    let reply = client
+        .post_form(&format!("customers/{id}/edit"), &form)
+        .await?;
     let mut out = Record::new();
-    out.insert("id".into(), reply.get("id").filter(|v| v.is_i64()).cloned().unwrap_or(json!(id)));
-    out.insert("externalId".into(), customer.get("externalId").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "id".into(),
+        reply
+            .get("id")
+            .filter(|v| v.is_i64())
+            .cloned()
+            .unwrap_or(json!(id)),
+    );
+    out.insert(
+        "externalId".into(),
+        customer.get("externalId").cloned().unwrap_or(Value::Null),
+    );
     Ok(out)
 }
 

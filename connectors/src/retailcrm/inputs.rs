@@ -32,13 +32,16 @@ impl<'a> Inputs<'a> {
     pub(crate) fn id(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => {
-                n.as_i64().map(Some).ok_or_else(|| self.invalid(name, &format!("{n} is not a whole number")))
-            }
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(name, &format!("{n} is not a whole number"))),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => {
-                s.trim().parse::<i64>().map(Some).map_err(|_| self.invalid(name, &format!("{s:?} is not a whole number")))
-            }
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| self.invalid(name, &format!("{s:?} is not a whole number"))),
             Some(other) => Err(self.invalid(name, &format!("expected a number, got {other}"))),
         }
     }
@@ -49,10 +52,17 @@ impl<'a> Inputs<'a> {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::Object(map)) => {
-                let kept: Map<String, Value> = map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let kept: Map<String, Value> = map
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 Ok(Some(kept).filter(|m| !m.is_empty()))
             }
-            Some(other) => Err(self.invalid(name, &format!("expected an object keyed by field code, got {other}"))),
+            Some(other) => Err(self.invalid(
+                name,
+                &format!("expected an object keyed by field code, got {other}"),
+            )),
         }
     }
 
@@ -83,21 +93,46 @@ mod tests {
 
     #[test]
     fn objects_drop_null_members_and_reject_other_shapes() {
-        let map = json!({"cf": {"tags": "a|b", "gclid": null}, "empty": {"x": null}, "bad": "tags"});
+        let map =
+            json!({"cf": {"tags": "a|b", "gclid": null}, "empty": {"x": null}, "bad": "tags"});
         let map = map.as_object().unwrap();
-        let inputs = Inputs { action: "create_order", map };
-        assert_eq!(Value::Object(inputs.object("cf").unwrap().unwrap()), json!({"tags": "a|b"}));
+        let inputs = Inputs {
+            action: "create_order",
+            map,
+        };
+        assert_eq!(
+            Value::Object(inputs.object("cf").unwrap().unwrap()),
+            json!({"tags": "a|b"})
+        );
         assert_eq!(inputs.object("empty").unwrap(), None);
         let error = inputs.object("bad").unwrap_err().to_string();
-        assert!(error.contains("retailcrm.create_order: input `bad`"), "{error}");
+        assert!(
+            error.contains("retailcrm.create_order: input `bad`"),
+            "{error}"
+        );
     }
 
     #[test]
     fn texts_are_copied_under_api_names() {
         let map = json!({"first_name": "Ivan", "last_name": "", "phone": 79161234567_i64});
-        let inputs = Inputs { action: "create_customer", map: map.as_object().unwrap() };
+        let inputs = Inputs {
+            action: "create_customer",
+            map: map.as_object().unwrap(),
+        };
         let mut entity = Map::new();
-        put_texts(&inputs, &mut entity, &[("first_name", "firstName"), ("last_name", "lastName"), ("phone", "phone")]).unwrap();
-        assert_eq!(Value::Object(entity), json!({"firstName": "Ivan", "phone": "79161234567"}));
+        put_texts(
+            &inputs,
+            &mut entity,
+            &[
+                ("first_name", "firstName"),
+                ("last_name", "lastName"),
+                ("phone", "phone"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(entity),
+            json!({"firstName": "Ivan", "phone": "79161234567"})
+        );
     }
 }

@@ -24,7 +24,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest, Record, Settings};
+use crate::connector::{
+    ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,
+    Record, Settings,
+};
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
 
@@ -40,9 +43,15 @@ impl ConnectorKind for RetailCrmKind {
         &spec::SPEC
     }
 
-    fn build(&self, settings: Settings, ctx: &BuildContext) -> Result<Arc<dyn Connector>, ConnectorError> {
+    fn build(
+        &self,
+        settings: Settings,
+        ctx: &BuildContext,
+    ) -> Result<Arc<dyn Connector>, ConnectorError> {
         let resolved = RetailCrmSettings::from_settings(&settings)?;
-        Ok(Arc::new(RetailCrmConnector { client: RetailCrmClient::new(resolved, &settings, ctx) }))
+        Ok(Arc::new(RetailCrmConnector {
+            client: RetailCrmClient::new(resolved, &settings, ctx),
+        }))
     }
 }
 
@@ -63,8 +72,12 @@ impl Connector for RetailCrmConnector {
 
     async fn poll(&self, request: PollRequest<'_>) -> Result<PollPage, ConnectorError> {
         match request.event {
-            spec::ORDER_STATUS_CHANGED => triggers::poll_status_changes(&self.client, &request).await,
-            other => Err(ConnectorError::Config(format!("retailcrm has no trigger `{other}`"))),
+            spec::ORDER_STATUS_CHANGED => {
+                triggers::poll_status_changes(&self.client, &request).await
+            }
+            other => Err(ConnectorError::Config(format!(
+                "retailcrm has no trigger `{other}`"
+            ))),
         }
     }
 
@@ -75,15 +88,21 @@ impl Connector for RetailCrmConnector {
             spec::EDIT_CUSTOMER => customers::edit_customer(&self.client, call.input).await,
             spec::CREATE_ORDER => orders::create_order(&self.client, call.input).await,
             spec::EDIT_ORDER => orders::edit_order(&self.client, call.input).await,
-            other => Err(ConnectorError::Config(format!("retailcrm has no action `{other}`"))),
+            other => Err(ConnectorError::Config(format!(
+                "retailcrm has no action `{other}`"
+            ))),
         }
     }
 
     async fn find(&self, call: FindCall<'_>) -> Result<Option<Found>, ConnectorError> {
         match call.action {
-            spec::CREATE_CUSTOMER => customers::find_for_create(&self.client, call.key, call.value).await,
+            spec::CREATE_CUSTOMER => {
+                customers::find_for_create(&self.client, call.key, call.value).await
+            }
             spec::CREATE_ORDER => orders::find_for_create(&self.client, call.key, call.value).await,
-            other => Err(ConnectorError::Config(format!("retailcrm action `{other}` has no lookup"))),
+            other => Err(ConnectorError::Config(format!(
+                "retailcrm action `{other}` has no lookup"
+            ))),
         }
     }
 }

@@ -21,9 +21,24 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     kind: "retailcrm",
     description: "retailCRM (API v5): customers, orders, order status changes",
     settings: &[
-        setting("url", true, false, "Account address, e.g. https://shop.retailcrm.ru"),
-        setting("api_key", true, true, "API key (Settings → Integration → API access keys); sent as X-API-KEY"),
-        setting("site", true, false, "Store (site) code that customers and orders belong to"),
+        setting(
+            "url",
+            true,
+            false,
+            "Account address, e.g. https://shop.retailcrm.ru",
+        ),
+        setting(
+            "api_key",
+            true,
+            true,
+            "API key (Settings → Integration → API access keys); sent as X-API-KEY",
+        ),
+        setting(
+            "site",
+            true,
+            false,
+            "Store (site) code that customers and orders belong to",
+        ),
         setting(
             "utc_offset",
             false,
@@ -35,7 +50,12 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         event: ORDER_STATUS_CHANGED,
         description: "An order's status changed (one item per change, from the order history)",
         settings: &[
-            setting("page_size", false, false, "History records per request: 20, 50 or 100 (default 100)"),
+            setting(
+                "page_size",
+                false,
+                false,
+                "History records per request: 20, 50 or 100 (default 100)",
+            ),
             setting(
                 "fetch_orders",
                 false,
@@ -63,7 +83,10 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             open_inputs: false,
             outputs: CUSTOMER_OUTPUTS,
             outputs_from_input: None,
-            dedup: Some(DedupSpec { search_keys: &["phone", "email", "external_id"], update_action: Some(EDIT_CUSTOMER) }),
+            dedup: Some(DedupSpec {
+                search_keys: &["phone", "email", "external_id"],
+                update_action: Some(EDIT_CUSTOMER),
+            }),
         },
         ActionSpec {
             name: EDIT_CUSTOMER,
@@ -81,7 +104,10 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             open_inputs: false,
             outputs: ORDER_OUTPUTS,
             outputs_from_input: None,
-            dedup: Some(DedupSpec { search_keys: &["external_id"], update_action: Some(EDIT_ORDER) }),
+            dedup: Some(DedupSpec {
+                search_keys: &["external_id"],
+                update_action: Some(EDIT_ORDER),
+            }),
         },
         ActionSpec {
             name: EDIT_ORDER,
@@ -96,23 +122,63 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
 };
 
 const STATUS_ITEM_FIELDS: &[FieldSpec] = &[
-    field("history_id", false, "Id of the history record (the default item key)"),
-    field("created_at", false, "When the status changed, `YYYY-MM-DD HH:MM:SS` (account time)"),
+    field(
+        "history_id",
+        false,
+        "Id of the history record (the default item key)",
+    ),
+    field(
+        "created_at",
+        false,
+        "When the status changed, `YYYY-MM-DD HH:MM:SS` (account time)",
+    ),
     field("order_id", false, "retailCRM order id"),
-    field("order_external_id", false, "The order's external id (e.g. the Calltouch deal number), or null"),
-    field("order_number", false, "The order's number as shown in retailCRM"),
+    field(
+        "order_external_id",
+        false,
+        "The order's external id (e.g. the Calltouch deal number), or null",
+    ),
+    field(
+        "order_number",
+        false,
+        "The order's number as shown in retailCRM",
+    ),
     field("site", false, "The order's site code"),
     field("status", false, "The new status code (e.g. `complete`)"),
-    field("old_status", false, "The previous status code (null when the order was just created)"),
-    field("created", false, "Whether the change is the order's creation"),
+    field(
+        "old_status",
+        false,
+        "The previous status code (null when the order was just created)",
+    ),
+    field(
+        "created",
+        false,
+        "Whether the change is the order's creation",
+    ),
     field("source", false, "Who made the change: user, api, rule, ..."),
-    field("total_summ", false, "The order total with discounts (`totalSumm`)"),
-    field("order", false, "The order object (full when `fetch_orders` is on)"),
+    field(
+        "total_summ",
+        false,
+        "The order total with discounts (`totalSumm`)",
+    ),
+    field(
+        "order",
+        false,
+        "The order object (full when `fetch_orders` is on)",
+    ),
 ];
 
 const FIND_CUSTOMER_INPUTS: &[FieldSpec] = &[
-    field("phone", false, "Phone to search by (compared by its last 10 digits)"),
-    field("email", false, "E-mail to search by (case-insensitive, exact)"),
+    field(
+        "phone",
+        false,
+        "Phone to search by (compared by its last 10 digits)",
+    ),
+    field(
+        "email",
+        false,
+        "E-mail to search by (case-insensitive, exact)",
+    ),
     field("external_id", false, "External id to look up"),
 ];
 
@@ -144,11 +210,16 @@ macro_rules! customer_fields {
 }
 
 const CUSTOMER_INPUTS: &[FieldSpec] = customer_fields!();
-const EDIT_CUSTOMER_INPUTS: &[FieldSpec] = customer_fields!(field("id", true, "retailCRM customer id"),);
+const EDIT_CUSTOMER_INPUTS: &[FieldSpec] =
+    customer_fields!(field("id", true, "retailCRM customer id"),);
 
 const CUSTOMER_OUTPUTS: &[FieldSpec] = &[
     field("id", false, "retailCRM customer id"),
-    field("externalId", false, "The customer's external id (null if none)"),
+    field(
+        "externalId",
+        false,
+        "The customer's external id (null if none)",
+    ),
 ];
 
 /// Inputs shared by order create and edit (edit adds `id`).
@@ -182,12 +253,22 @@ macro_rules! order_fields {
 }
 
 const ORDER_INPUTS: &[FieldSpec] = order_fields!();
-const EDIT_ORDER_INPUTS: &[FieldSpec] = order_fields!(
-    field("id", false, "retailCRM order id (this or external_id addresses the order)"),
-);
+const EDIT_ORDER_INPUTS: &[FieldSpec] = order_fields!(field(
+    "id",
+    false,
+    "retailCRM order id (this or external_id addresses the order)"
+),);
 
 const ORDER_OUTPUTS: &[FieldSpec] = &[
     field("id", false, "retailCRM order id"),
-    field("number", false, "Order number (null when the reply does not echo the order)"),
-    field("externalId", false, "The order's external id (null if none)"),
+    field(
+        "number",
+        false,
+        "Order number (null when the reply does not echo the order)",
+    ),
+    field(
+        "externalId",
+        false,
+        "The order's external id (null if none)",
+    ),
 ];

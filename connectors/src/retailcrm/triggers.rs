@@ -29,15 +29,23 @@ enum Since {
 }
 
 impl Since {
-    fn from_cursor(cursor: Option<&Value>, request: &PollRequest<'_>, client: &RetailCrmClient) -> Result<Self, ConnectorError> {
+    fn from_cursor(
+        cursor: Option<&Value>,
+        request: &PollRequest<'_>,
+        client: &RetailCrmClient,
+    ) -> Result<Self, ConnectorError> {
         match cursor {
             None | Some(Value::Null) => {
                 // A minute back, so a change made just before the first poll, stamped by a
                 // clock slightly ahead of ours, is still caught.
-                let start = (request.now - ChronoDuration::minutes(1)).with_timezone(&client.settings.offset);
+                let start = (request.now - ChronoDuration::minutes(1))
+                    .with_timezone(&client.settings.offset);
                 Ok(Since::Date(start.format("%Y-%m-%d %H:%M:%S").to_string()))
             }
-            Some(Value::Number(n)) => n.as_i64().map(Since::Id).ok_or_else(|| bad_cursor(&Value::Number(n.clone()))),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Since::Id)
+                .ok_or_else(|| bad_cursor(&Value::Number(n.clone()))),
             Some(Value::Object(o)) => match o.get("startDate").and_then(Value::as_str) {
                 Some(date) => Ok(Since::Date(date.to_string())),
                 None => Err(bad_cursor(&Value::Object(o.clone()))),
@@ -62,7 +70,9 @@ impl Since {
 }
 
 fn bad_cursor(value: &Value) -> ConnectorError {
-    ConnectorError::Config(format!("retailcrm: stored cursor {value} is not a history id"))
+    ConnectorError::Config(format!(
+        "retailcrm: stored cursor {value} is not a history id"
+    ))
 }
 
 /// The continuation of one poll.
@@ -79,15 +89,32 @@ impl HistoryPage {
     }
 
     fn from_token(token: &Value) -> Result<Self, ConnectorError> {
-        let foreign = || ConnectorError::Config(format!("retailcrm: page token {token} is not one this connector made"));
+        let foreign = || {
+            ConnectorError::Config(format!(
+                "retailcrm: page token {token} is not one this connector made"
+            ))
+        };
         let since = match token.get("since") {
             Some(Value::Number(n)) => Since::Id(n.as_i64().ok_or_else(foreign)?),
-            Some(Value::Object(o)) => Since::Date(o.get("startDate").and_then(Value::as_str).ok_or_else(foreign)?.to_string()),
+            Some(Value::Object(o)) => Since::Date(
+                o.get("startDate")
+                    .and_then(Value::as_str)
+                    .ok_or_else(foreign)?
+                    .to_string(),
+            ),
             _ => return Err(foreign()),
         };
-        let page = token.get("page").and_then(Value::as_u64).filter(|p| *p >= 1).ok_or_else(foreign)?;
+        let page = token
+            .get("page")
+            .and_then(Value::as_u64)
+            .filter(|p| *p >= 1)
+            .ok_or_else(foreign)?;
         let max_id = token.get("maxId").and_then(Value::as_i64);
-        Ok(HistoryPage { since, page, max_id })
+        Ok(HistoryPage {
+            since,
+            page,
+            max_id,
+        })
     }
 }
 
@@ -97,57 +124,119 @@ fn trigger_settings(settings: &Map<String, Value>) -> Result<(u64, bool), Connec
         Some(v) => v
             .as_u64()
             .filter(|n| PAGE_SIZES.contains(n))
-            .ok_or_else(|| ConnectorError::Config(format!("trigger setting `page_size`: {v} is not 20, 50 or 100")))?,
+            .ok_or_else(|| {
+                ConnectorError::Config(format!(
+                    "trigger setting `page_size`: {v} is not 20, 50 or 100"
+                ))
+            })?,
     };
     let fetch = match settings.get("fetch_orders") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
-        Some(v) => return Err(ConnectorError::Config(format!("trigger setting `fetch_orders`: {v} is not true or false"))),
+        Some(v) => {
+            return Err(ConnectorError::Config(format!(
+                "trigger setting `fetch_orders`: {v} is not true or false"
+            )));
+        }
     };
     Ok((limit, fetch))
 }
 
 /// One page of `order_status_changed`.
-pub(crate) async fn poll_status_changes(client: &RetailCrmClient, request: &PollRequest<'_>) -> Result<PollPage, ConnectorError> {
+pub(crate) async fn poll_status_changes(
+    client: &RetailCrmClient,
+    request: &PollRequest<'_>,
+) -> Result<PollPage, ConnectorError> {
     let (limit, fetch_orders) = trigger_settings(request.settings)?;
     let at = match request.page {
         Some(token) => HistoryPage::from_token(token)?,
-        None => HistoryPage { since: Since::from_cursor(request.cursor, request, client)?, page: 1, max_id: None },
+        None => HistoryPage {
+            since: Since::from_cursor(request.cursor, request, client)?,
+            page: 1,
+            max_id: None,
+        },
     };
-    let query = [at.since.filter(), ("limit", limit.to_string()), ("page", at.page.to_string())];
+    let query = [
+        at.since.filter(),
+        ("limit", limit.to_string()),
+        ("page", at.page.to_string()),
+    ];
     let reply = client.get_required("orders/history", &query).await?;
     let records = reply
         .get("history")
         .and_then(Value::as_array)
-        .ok_or_else(|| ConnectorError::InvalidResponse("orders/history: no `history` array in the reply".into()))?;
-    let total_pages = reply.pointer("/pagination/totalPageCount").and_then(Value::as_u64).unwrap_or(1);
+        .ok_or_else(|| {
+            ConnectorError::InvalidResponse(
+                "orders/history: no `history` array in the reply".into(),
+            )
+        })?;
+    let total_pages = reply
+        .pointer("/pagination/totalPageCount")
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
 
-    let max_id = records.iter().filter_map(|r| r["id"].as_i64()).chain(at.max_id).max();
+    let max_id = records
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .chain(at.max_id)
+        .max();
     let changes: Vec<&Value> = records.iter().filter(|r| r["field"] == "status").collect();
-    let orders = if fetch_orders && !changes.is_empty() { fetch_orders_by_id(client, &changes).await? } else { Map::new() };
-    let items = changes.into_iter().map(|record| status_item(record, &orders)).collect();
+    let orders = if fetch_orders && !changes.is_empty() {
+        fetch_orders_by_id(client, &changes).await?
+    } else {
+        Map::new()
+    };
+    let items = changes
+        .into_iter()
+        .map(|record| status_item(record, &orders))
+        .collect();
 
-    let next_page = (at.page < total_pages).then(|| HistoryPage { since: at.since.clone(), page: at.page + 1, max_id }.token());
+    let next_page = (at.page < total_pages).then(|| {
+        HistoryPage {
+            since: at.since.clone(),
+            page: at.page + 1,
+            max_id,
+        }
+        .token()
+    });
     let cursor = match max_id {
         Some(id) => json!(id),
         None => at.since.cursor(),
     };
-    Ok(PollPage { items, next_page, cursor: Some(cursor) })
+    Ok(PollPage {
+        items,
+        next_page,
+        cursor: Some(cursor),
+    })
 }
 
 /// The current state of the changed orders, by id (one request; a page has ≤ 100).
-async fn fetch_orders_by_id(client: &RetailCrmClient, changes: &[&Value]) -> Result<Map<String, Value>, ConnectorError> {
-    let mut ids: Vec<i64> = changes.iter().filter_map(|r| r.pointer("/order/id").and_then(Value::as_i64)).collect();
+async fn fetch_orders_by_id(
+    client: &RetailCrmClient,
+    changes: &[&Value],
+) -> Result<Map<String, Value>, ConnectorError> {
+    let mut ids: Vec<i64> = changes
+        .iter()
+        .filter_map(|r| r.pointer("/order/id").and_then(Value::as_i64))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut query: Vec<(&str, String)> = ids.iter().map(|id| ("filter[ids][]", id.to_string())).collect();
+    let mut query: Vec<(&str, String)> = ids
+        .iter()
+        .map(|id| ("filter[ids][]", id.to_string()))
+        .collect();
     query.push(("limit", "100".into()));
     let reply = client.get_required("orders", &query).await?;
     let orders = reply
         .get("orders")
         .and_then(Value::as_array)
-        .ok_or_else(|| ConnectorError::InvalidResponse("orders list: no `orders` array in the reply".into()))?;
-    Ok(orders.iter().filter_map(|o| Some((o["id"].as_i64()?.to_string(), o.clone()))).collect())
+        .ok_or_else(|| {
+            ConnectorError::InvalidResponse("orders list: no `orders` array in the reply".into())
+        })?;
+    Ok(orders
+        .iter()
+        .filter_map(|o| Some((o["id"].as_i64()?.to_string(), o.clone())))
+        .collect())
 }
 
 /// One item from a status history record, completed from the fetched order when there
@@ -155,7 +244,11 @@ async fn fetch_orders_by_id(client: &RetailCrmClient, changes: &[&Value]) -> Res
 fn status_item(record: &Value, orders: &Map<String, Value>) -> Value {
     let history_order = record.get("order").cloned().unwrap_or(Value::Null);
     let order_id = history_order.get("id").cloned().unwrap_or(Value::Null);
-    let order = order_id.as_i64().and_then(|id| orders.get(&id.to_string())).cloned().unwrap_or(history_order);
+    let order = order_id
+        .as_i64()
+        .and_then(|id| orders.get(&id.to_string()))
+        .cloned()
+        .unwrap_or(history_order);
     let code = |v: &Value| match v {
         Value::Object(o) => o.get("code").cloned().unwrap_or(Value::Null),
         Value::String(_) => v.clone(),
@@ -179,7 +272,10 @@ fn status_item(record: &Value, orders: &Map<String, Value>) -> Value {
 
 /// The cheapest authenticated call: one page of the site's customers.
 pub(crate) async fn check(client: &RetailCrmClient) -> Result<(), ConnectorError> {
-    let query = [("filter[sites][]", client.settings.site.clone()), ("limit", "20".to_string())];
+    let query = [
+        ("filter[sites][]", client.settings.site.clone()),
+        ("limit", "20".to_string()),
+    ];
     client.get_required("customers", &query).await.map(|_| ())
 }
 
@@ -189,9 +285,17 @@ mod tests {
 
     #[test]
     fn page_tokens_round_trip() {
-        let page = HistoryPage { since: Since::Id(7040), page: 2, max_id: Some(7140) };
+        let page = HistoryPage {
+            since: Since::Id(7040),
+            page: 2,
+            max_id: Some(7140),
+        };
         assert_eq!(HistoryPage::from_token(&page.token()).unwrap(), page);
-        let dated = HistoryPage { since: Since::Date("2024-05-14 10:00:00".into()), page: 1, max_id: None };
+        let dated = HistoryPage {
+            since: Since::Date("2024-05-14 10:00:00".into()),
+            page: 1,
+            max_id: None,
+        };
         assert_eq!(HistoryPage::from_token(&dated.token()).unwrap(), dated);
         assert!(HistoryPage::from_token(&json!({"page": 1})).is_err());
     }
@@ -200,7 +304,12 @@ mod tests {
     fn page_size_must_be_one_the_api_accepts() {
         assert_eq!(trigger_settings(&Map::new()).unwrap(), (100, true));
         let bad = json!({"page_size": 30});
-        assert!(trigger_settings(bad.as_object().unwrap()).unwrap_err().to_string().contains("20, 50 or 100"));
+        assert!(
+            trigger_settings(bad.as_object().unwrap())
+                .unwrap_err()
+                .to_string()
+                .contains("20, 50 or 100")
+        );
     }
 
     #[test]

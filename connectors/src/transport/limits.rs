@@ -24,8 +24,10 @@ pub struct RateLimit {
     pub requests: u32,
     /// The window.
     pub per: Duration,
-    /// Extra burst allowed above the steady rate (a leaky bucket's capacity); `None` means
-    /// the burst equals `requests`.
+    /// A leaky bucket's capacity: this many requests may go at once before the steady
+    /// rate applies (Bitrix24: 50, draining 2 per second). `None` spaces requests evenly,
+    /// which guarantees no window of length `per` ever holds more than `requests` (the
+    /// shape of "45 requests per 3 seconds" limits).
     pub burst: Option<u32>,
     /// At most this many requests in flight at once.
     pub max_parallel: Option<usize>,
@@ -96,7 +98,7 @@ impl AccountLimiter {
     pub fn new(limit: RateLimit) -> Self {
         let requests = NonZeroU32::new(limit.requests.max(1)).expect("non-zero");
         let period = limit.per / requests.get();
-        let burst = NonZeroU32::new(limit.burst.unwrap_or(limit.requests).max(1)).expect("non-zero");
+        let burst = NonZeroU32::new(limit.burst.unwrap_or(1).max(1)).expect("non-zero");
         let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
             .expect("positive period")
             .allow_burst(burst);
@@ -161,6 +163,21 @@ mod tests {
             let in_window = stamps[i..].iter().filter(|s| **s < *t + Duration::from_secs(1)).count();
             assert!(in_window <= 7, "{in_window} requests within 1 s starting at {t:?}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_leaky_bucket_allows_its_burst_then_drains_at_the_rate() {
+        let limit = RateLimit { burst: Some(50), ..RateLimit::per(2, Duration::from_secs(1)) };
+        let limiter = AccountLimiter::new(limit);
+        let start = Instant::now();
+        for _ in 0..50 {
+            let _p = limiter.acquire().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1), "the burst goes at once");
+        for _ in 0..4 {
+            let _p = limiter.acquire().await;
+        }
+        assert!(start.elapsed() >= Duration::from_millis(1_900), "then 2 per second: {:?}", start.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

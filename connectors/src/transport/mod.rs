@@ -176,6 +176,14 @@ impl ConnectionClient {
         Ok(response)
     }
 
+    /// Send nothing more to this account for `wait`: for vendor-specific "come back
+    /// later" headers the generic `Retry-After` handling does not know.
+    pub fn pause_for(&self, wait: std::time::Duration) {
+        if let Some(limiter) = &self.limiter {
+            limiter.pause_for(wait);
+        }
+    }
+
     fn too_large(&self) -> ConnectorError {
         ConnectorError::InvalidResponse(format!(
             "response body larger than the {} byte cap",

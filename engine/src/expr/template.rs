@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use handlebars::template::{HelperTemplate, Parameter, Template as HbsTemplate, TemplateElement};
-use handlebars::{Path as HbsPath, PathSeg};
+use handlebars::{Path as HbsPath, PathSeg, TemplateErrorReason};
 use serde_json::Value;
 
 use super::context::{EvalContext, EvalError};
@@ -68,10 +68,9 @@ impl Template {
     /// Compile `source` in strict mode. Fails on syntax errors and on anything outside
     /// the safe subset (see the module documentation).
     pub fn compile(source: &str) -> Result<Template, TemplateError> {
-        let parsed = HbsTemplate::compile(source)
-            .map_err(|e| TemplateError::new(format!("template `{source}`: {e}")))?;
-        let nodes = convert_elements(&parsed.elements)
-            .map_err(|e| TemplateError::new(format!("template `{source}`: {e}")))?;
+        // Messages do not repeat the source: callers report where the template is written.
+        let parsed = HbsTemplate::compile(source).map_err(syntax_error)?;
+        let nodes = convert_elements(&parsed.elements).map_err(TemplateError::new)?;
         Ok(Template {
             source: source.to_string(),
             nodes: nodes.into(),
@@ -161,6 +160,23 @@ fn truthy(value: &Value) -> bool {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::Object(_) => true,
         other => !is_empty(Some(other)),
+    }
+}
+
+/// A one-line syntax message with its position. The parser's own list of every token it
+/// could have accepted says nothing useful to someone writing a bundle.
+fn syntax_error(error: handlebars::TemplateError) -> TemplateError {
+    let reason = match error.reason() {
+        TemplateErrorReason::InvalidSyntax(_) => {
+            "invalid template syntax (an unclosed `{{`, `}}` or block?)".to_string()
+        }
+        other => other.to_string(),
+    };
+    match error.pos() {
+        Some((line, column)) => {
+            TemplateError::new(format!("line {line}, column {column}: {reason}"))
+        }
+        None => TemplateError::new(reason),
     }
 }
 

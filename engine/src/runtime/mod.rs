@@ -13,20 +13,15 @@
 //!   loop with graceful shutdown.
 
 pub mod backoff;
-#[cfg(feature = "wip")]
 pub mod engine;
 pub mod key_locks;
-#[cfg(feature = "wip")]
 pub mod poller;
 pub mod prepared;
-#[cfg(feature = "wip")]
 pub mod runner;
-#[cfg(feature = "wip")]
 pub mod scheduler;
 pub mod secrets;
 
 
-#[cfg(feature = "wip")]
 pub use engine::{Engine, EngineConfig, TickReport};
 pub use prepared::{PrepareError, PreparedBundle};
 pub use secrets::SecretSource;

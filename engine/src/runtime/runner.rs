@@ -262,7 +262,24 @@ impl StepRun<'_> {
                 self.finish(StepStatus::Succeeded, attempt, Some(Value::Object(output.clone())), None).await?;
                 Ok(StepResult::Output(output))
             }
+            Err(e @ ConnectorError::InvalidResponse(_)) => Ok(self.uncertain(attempt, e)),
             Err(e) => self.failed_attempt(attempt, e).await,
+        }
+    }
+
+    /// The target answered, but not in a form we can read (a cut or oversized body): the
+    /// request may well have taken effect. The step stays `sending`, so the next attempt
+    /// treats it as uncertain: resolved by the step's lookup, or held for an operator.
+    fn uncertain(&self, attempts: u32, error: ConnectorError) -> StepResult {
+        let options = &self.bundle.bundle.run;
+        let reason = format!(
+            "step `{}` ({}): {error}; the request may have taken effect, so it is checked before anything is sent again",
+            self.step.id, self.step.action
+        );
+        StepResult::Settle {
+            status: ItemStatus::Waiting,
+            due_in: Some(retry_delay(attempts.max(1), options.backoff_initial, options.backoff_max)),
+            reason: Some(reason),
         }
     }
 

@@ -254,13 +254,9 @@ pub(super) const ITEMS_OF_RUN: &str =
     "SELECT id, item_key, status, error, due_at FROM items WHERE run_id = $1 ORDER BY id";
 
 /// Step records of the items of run `$1`, in item and chain order.
-pub(super) fn steps_of_run() -> String {
-    format!(
-        "SELECT s.item_id, s.step_id, s.status, s.attempts, s.output, s.error, s.updated_at \
-         FROM step_results s JOIN items i ON i.id = s.item_id WHERE i.run_id = $1 \
-         ORDER BY s.item_id, s.seq"
-    )
-}
+pub(super) const STEPS_OF_RUN: &str = "SELECT s.item_id, s.step_id, s.status, s.attempts, s.output, s.error, s.updated_at \
+     FROM step_results s JOIN items i ON i.id = s.item_id WHERE i.run_id = $1 \
+     ORDER BY s.item_id, s.seq";
 
 pub(super) const COUNT_ALL_ITEMS: &str = "SELECT status, COUNT(*) AS n FROM items GROUP BY status";
 

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::emulation::{EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument};
+use crate::emulation::{
+    EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument,
+};
 
 pub use state::{CalltouchEmulatorConfig, DealRecord};
 
@@ -28,12 +30,20 @@ pub struct CalltouchEmulator {
 impl CalltouchEmulator {
     /// Serve a fresh emulator on 127.0.0.1 with an OS-chosen port.
     pub async fn start(config: CalltouchEmulatorConfig) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared { state: Mutex::new(CalltouchState::new(config)), rate: RateWindow::new() });
+        let shared = Arc::new(Shared {
+            state: Mutex::new(CalltouchState::new(config)),
+            rate: RateWindow::new(),
+        });
         let log = RequestLog::new();
         let faults = FaultPlan::new();
         let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
         let server = EmulatorServer::start(router).await?;
-        Ok(CalltouchEmulator { server, shared, log, faults })
+        Ok(CalltouchEmulator {
+            server,
+            shared,
+            log,
+            faults,
+        })
     }
 
     /// `http://127.0.0.1:<port>`: the connection's `base_url`.
@@ -47,8 +57,14 @@ impl CalltouchEmulator {
     /// When the call has no numeric `callId` or no `date` in `DD/MM/YYYY HH:MM:SS` form
     /// (the journal is filtered by that date).
     pub fn add_call(&self, call: Value) {
-        assert!(call["callId"].is_i64(), "a seeded call needs a numeric callId: {call}");
-        assert!(call_day(&call).is_some(), "a seeded call needs a `date` like 14/05/2024 10:21:05: {call}");
+        assert!(
+            call["callId"].is_i64(),
+            "a seeded call needs a numeric callId: {call}"
+        );
+        assert!(
+            call_day(&call).is_some(),
+            "a seeded call needs a `date` like 14/05/2024 10:21:05: {call}"
+        );
         self.lock().calls.push(call);
     }
 
@@ -58,8 +74,14 @@ impl CalltouchEmulator {
     /// When the request has no `requestId`, or neither `dateStr` (`DD/MM/YYYY HH:MM:SS`) nor
     /// `date` (Unix ms).
     pub fn add_request(&self, request: Value) {
-        assert!(!request["requestId"].is_null(), "a seeded request needs a requestId: {request}");
-        assert!(request_day(&request).is_some(), "a seeded request needs `dateStr` or `date`: {request}");
+        assert!(
+            !request["requestId"].is_null(),
+            "a seeded request needs a requestId: {request}"
+        );
+        assert!(
+            request_day(&request).is_some(),
+            "a seeded request needs `dateStr` or `date`: {request}"
+        );
         self.lock().form_requests.push(request);
     }
 
@@ -70,7 +92,11 @@ impl CalltouchEmulator {
 
     /// The deal with this `orderNumber`.
     pub fn deal(&self, order_number: &str) -> Option<DealRecord> {
-        self.lock().deals.iter().find(|d| d.order_number == order_number).cloned()
+        self.lock()
+            .deals
+            .iter()
+            .find(|d| d.order_number == order_number)
+            .cloned()
     }
 
     /// Every HTTP request received, oldest first.

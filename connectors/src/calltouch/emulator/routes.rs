@@ -29,24 +29,43 @@ pub(crate) type SharedState = Arc<Shared>;
 /// The emulator's routes.
 pub(crate) fn router(shared: SharedState) -> Router {
     Router::new()
-        .route("/calls-service/RestAPI/{site_id}/calls-diary/calls", get(calls_journal))
+        .route(
+            "/calls-service/RestAPI/{site_id}/calls-diary/calls",
+            get(calls_journal),
+        )
         .route("/calls-service/RestAPI/requests", get(requests_journal))
         .route("/calls-service/RestAPI/requests/", get(requests_journal))
-        .route("/lead-service/v1/api/client-order/create", post(create_orders))
-        .route("/lead-service/v1/api/client-order/update", post(update_orders))
+        .route(
+            "/lead-service/v1/api/client-order/create",
+            post(create_orders),
+        )
+        .route(
+            "/lead-service/v1/api/client-order/update",
+            post(update_orders),
+        )
         .with_state(shared)
 }
 
 fn reply(status: u16, body: Value) -> Response {
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(body)).into_response()
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 fn bad_request(message: &str) -> Response {
-    reply(400, json!({"status": 400, "error": "Bad Request", "message": message}))
+    reply(
+        400,
+        json!({"status": 400, "error": "Bad Request", "message": message}),
+    )
 }
 
 fn validation_failed(errors: Map<String, Value>) -> Response {
-    reply(400, json!({"status": 400, "message": "Validation failed", "data": {"validationErrorData": errors}}))
+    reply(
+        400,
+        json!({"status": 400, "message": "Validation failed", "data": {"validationErrorData": errors}}),
+    )
 }
 
 /// The rate limit (when configured) is checked before anything else, as a real front end
@@ -56,33 +75,62 @@ fn over_limit(shared: &Shared) -> Option<Response> {
     if shared.rate.admit("client-ip", limit) {
         return None;
     }
-    let mut response = reply(429, json!({"status": 429, "error": "Too Many Requests", "message": "API rate limit exceeded"}));
-    response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+    let mut response = reply(
+        429,
+        json!({"status": 429, "error": "Too Many Requests", "message": "API rate limit exceeded"}),
+    );
+    response
+        .headers_mut()
+        .insert("retry-after", axum::http::HeaderValue::from_static("1"));
     Some(response)
 }
 
 fn unauthorized(state: &CalltouchState, message: &str) -> Response {
     let status = state.config.auth_failure_status;
-    reply(status, json!({"status": status, "error": "Unauthorized", "message": message}))
+    reply(
+        status,
+        json!({"status": status, "error": "Unauthorized", "message": message}),
+    )
 }
 
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
-fn day_param(pairs: &[(String, String)], name: &str, format: &str, shown: &str) -> Result<NaiveDate, Response> {
-    let text = param(pairs, name).ok_or_else(|| bad_request(&format!("Required parameter '{name}' is not present")))?;
-    NaiveDate::parse_from_str(text, format)
-        .map_err(|_| bad_request(&format!("Parameter '{name}' must be a date in {shown} format, got '{text}'")))
+fn day_param(
+    pairs: &[(String, String)],
+    name: &str,
+    format: &str,
+    shown: &str,
+) -> Result<NaiveDate, Box<Response>> {
+    let text = param(pairs, name).ok_or_else(|| {
+        Box::new(bad_request(&format!(
+            "Required parameter '{name}' is not present"
+        )))
+    })?;
+    NaiveDate::parse_from_str(text, format).map_err(|_| {
+        Box::new(bad_request(&format!(
+            "Parameter '{name}' must be a date in {shown} format, got '{text}'"
+        )))
+    })
 }
 
-async fn calls_journal(State(shared): State<SharedState>, Path(site_id): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn calls_journal(
+    State(shared): State<SharedState>,
+    Path(site_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     if let Some(limited) = over_limit(&shared) {
         return limited;
     }
     let pairs = decode_pairs(&query.unwrap_or_default());
     let state = shared.state.lock().expect("state lock");
-    if param(&pairs, "clientApiId") != Some(state.config.token.as_str()) || site_id != state.config.site_id {
+    if param(&pairs, "clientApiId") != Some(state.config.token.as_str())
+        || site_id != state.config.site_id
+    {
         return unauthorized(&state, "Invalid clientApiId or site id");
     }
     let (from, to) = match (
@@ -90,7 +138,7 @@ async fn calls_journal(State(shared): State<SharedState>, Path(site_id): Path<St
         day_param(&pairs, "dateTo", "%d/%m/%Y", "dd/MM/yyyy"),
     ) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return *e,
     };
     if to < from || (state.config.single_day_calls_journal && from != to) {
         return bad_request("dateFrom must be equal to dateTo");
@@ -109,14 +157,21 @@ async fn calls_journal(State(shared): State<SharedState>, Path(site_id): Path<St
         Some(_) => return bad_request("Parameter 'limit' must be between 1 and 1000"),
     };
     let total = calls.len();
-    let records: Vec<Value> = calls.into_iter().skip((page - 1) * limit).take(limit).collect();
+    let records: Vec<Value> = calls
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .collect();
     reply(
         200,
         json!({"page": page, "pageTotal": total.div_ceil(limit), "pageSize": limit, "recordsTotal": total, "records": records}),
     )
 }
 
-async fn requests_journal(State(shared): State<SharedState>, RawQuery(query): RawQuery) -> Response {
+async fn requests_journal(
+    State(shared): State<SharedState>,
+    RawQuery(query): RawQuery,
+) -> Response {
     if let Some(limited) = over_limit(&shared) {
         return limited;
     }
@@ -131,7 +186,7 @@ async fn requests_journal(State(shared): State<SharedState>, RawQuery(query): Ra
         day_param(&pairs, "dateTo", "%m/%d/%Y", "MM/dd/yyyy"),
     ) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return *e,
     };
     if to < from {
         return bad_request("dateFrom must not be after dateTo");
@@ -139,21 +194,33 @@ async fn requests_journal(State(shared): State<SharedState>, RawQuery(query): Ra
     reply(200, Value::Array(state.form_requests_between(from, to)))
 }
 
+/// A deals-API body split into its top-level fields (`crm`) and its `orders`.
+type DealsRequest = (Map<String, Value>, Vec<Value>);
+
 /// Checks shared by create and update: headers, JSON, a non-empty `orders` list.
-fn deals_request(state: &CalltouchState, headers: &HeaderMap, body: &Bytes) -> Result<(Map<String, Value>, Vec<Value>), Response> {
+fn deals_request(
+    state: &CalltouchState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<DealsRequest, Box<Response>> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if header("access-token") != Some(state.config.token.as_str()) || header("siteid") != Some(state.config.site_id.as_str()) {
-        return Err(unauthorized(state, "Invalid Access-Token or SiteId"));
+    if header("access-token") != Some(state.config.token.as_str())
+        || header("siteid") != Some(state.config.site_id.as_str())
+    {
+        return Err(Box::new(unauthorized(
+            state,
+            "Invalid Access-Token or SiteId",
+        )));
     }
     let Ok(Value::Object(mut root)) = serde_json::from_slice::<Value>(body) else {
-        return Err(bad_request("Malformed JSON request"));
+        return Err(Box::new(bad_request("Malformed JSON request")));
     };
     match root.remove("orders") {
         Some(Value::Array(orders)) if !orders.is_empty() => Ok((root, orders)),
         _ => {
             let mut errors = Map::new();
             errors.insert("orders".into(), json!("must not be empty"));
-            Err(validation_failed(errors))
+            Err(Box::new(validation_failed(errors)))
         }
     }
 }
@@ -168,48 +235,75 @@ fn check_order_fields(index: usize, order: &Map<String, Value>, errors: &mut Map
         }
     }
     if let Some(revenue) = order.get("revenue") {
-        let ok = revenue.as_str().is_some_and(|s| s.parse::<f64>().is_ok_and(f64::is_finite));
+        let ok = revenue
+            .as_str()
+            .is_some_and(|s| s.parse::<f64>().is_ok_and(f64::is_finite));
         if !ok {
             errors.insert(at("revenue"), json!("must be a decimal number in a string"));
         }
     }
     for field in ["orderDate", "statusDate"] {
         if let Some(date) = order.get(field) {
-            let ok = date.as_str().is_some_and(|s| chrono::NaiveDateTime::parse_from_str(s, "%d-%m-%Y %H:%M:%S").is_ok());
+            let ok = date.as_str().is_some_and(|s| {
+                chrono::NaiveDateTime::parse_from_str(s, "%d-%m-%Y %H:%M:%S").is_ok()
+            });
             if !ok {
-                errors.insert(at(field), json!("must be a date in dd-MM-yyyy HH:mm:ss format"));
+                errors.insert(
+                    at(field),
+                    json!("must be a date in dd-MM-yyyy HH:mm:ss format"),
+                );
             }
         }
     }
 }
 
 fn check_matching(index: usize, order: &Map<String, Value>, errors: &mut Map<String, Value>) {
-    let rules = order.get("matching").and_then(Value::as_array).filter(|r| !r.is_empty());
+    let rules = order
+        .get("matching")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty());
     let Some(rules) = rules else {
-        errors.insert(format!("orders[{index}].matching"), json!("must not be empty"));
+        errors.insert(
+            format!("orders[{index}].matching"),
+            json!("must not be empty"),
+        );
         return;
     };
     for (r, rule) in rules.iter().enumerate() {
         let valid = match rule["type"].as_str() {
-            Some("call") => rule.pointer("/callParams/callId").is_some_and(Value::is_i64),
-            Some("request") => rule.pointer("/requestParams/requestId").is_some_and(Value::is_i64),
-            Some("chat" | "leadContact" | "requestContact" | "callContact" | "chatContact" | "session" | "customSources" | "withoutSource") => true,
+            Some("call") => rule
+                .pointer("/callParams/callId")
+                .is_some_and(Value::is_i64),
+            Some("request") => rule
+                .pointer("/requestParams/requestId")
+                .is_some_and(Value::is_i64),
+            Some(
+                "chat" | "leadContact" | "requestContact" | "callContact" | "chatContact"
+                | "session" | "customSources" | "withoutSource",
+            ) => true,
             _ => false,
         };
         if !valid {
-            errors.insert(format!("orders[{index}].matching[{r}]"), json!("unknown matching type or missing id"));
+            errors.insert(
+                format!("orders[{index}].matching[{r}]"),
+                json!("unknown matching type or missing id"),
+            );
         }
     }
 }
 
-async fn create_orders(State(shared): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create_orders(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(limited) = over_limit(&shared) {
         return limited;
     }
     let mut state = shared.state.lock().expect("state lock");
     let (root, orders) = match deals_request(&state, &headers, &body) {
         Ok(parsed) => parsed,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let mut errors = Map::new();
     let mut numbers: Vec<&str> = Vec::new();
@@ -221,9 +315,13 @@ async fn create_orders(State(shared): State<SharedState>, headers: HeaderMap, bo
         check_order_fields(index, order, &mut errors);
         check_matching(index, order, &mut errors);
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str) {
-            let exists = state.deals.iter().any(|d| d.order_number == number) || numbers.contains(&number);
+            let exists =
+                state.deals.iter().any(|d| d.order_number == number) || numbers.contains(&number);
             if exists && state.config.reject_duplicate_order_number {
-                errors.insert(format!("orders[{index}].orderNumber"), json!(format!("order with number '{number}' already exists")));
+                errors.insert(
+                    format!("orders[{index}].orderNumber"),
+                    json!(format!("order with number '{number}' already exists")),
+                );
             }
             numbers.push(number);
         }
@@ -235,11 +333,15 @@ async fn create_orders(State(shared): State<SharedState>, headers: HeaderMap, bo
     let mut created = Vec::new();
     for order in orders {
         let number = order["orderNumber"].clone();
-        let existing = state.deal_mut(number.as_str().unwrap_or_default()).map(|d| d.order_id);
+        let existing = state
+            .deal_mut(number.as_str().unwrap_or_default())
+            .map(|d| d.order_id);
         let order_id = match (existing, order.as_object()) {
             // Duplicates allowed by the configuration overwrite the deal in place.
             (Some(id), Some(fields)) => {
-                let deal = state.deal_mut(number.as_str().unwrap_or_default()).expect("deal exists");
+                let deal = state
+                    .deal_mut(number.as_str().unwrap_or_default())
+                    .expect("deal exists");
                 apply_update(deal, fields);
                 id
             }
@@ -250,14 +352,18 @@ async fn create_orders(State(shared): State<SharedState>, headers: HeaderMap, bo
     reply(200, json!({"data": {"orders": created}}))
 }
 
-async fn update_orders(State(shared): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn update_orders(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(limited) = over_limit(&shared) {
         return limited;
     }
     let mut state = shared.state.lock().expect("state lock");
     let (_, orders) = match deals_request(&state, &headers, &body) {
         Ok(parsed) => parsed,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let mut errors = Map::new();
     for (index, order) in orders.iter().enumerate() {
@@ -269,7 +375,10 @@ async fn update_orders(State(shared): State<SharedState>, headers: HeaderMap, bo
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str)
             && !state.deals.iter().any(|d| d.order_number == number)
         {
-            errors.insert(format!("orders[{index}].orderNumber"), json!(format!("order with number '{number}' not found")));
+            errors.insert(
+                format!("orders[{index}].orderNumber"),
+                json!(format!("order with number '{number}' not found")),
+            );
         }
     }
     if !errors.is_empty() {
@@ -277,8 +386,13 @@ async fn update_orders(State(shared): State<SharedState>, headers: HeaderMap, bo
     }
     let mut updated = Vec::new();
     for order in orders {
-        let Value::Object(fields) = order else { continue };
-        let number = fields["orderNumber"].as_str().unwrap_or_default().to_string();
+        let Value::Object(fields) = order else {
+            continue;
+        };
+        let number = fields["orderNumber"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let deal = state.deal_mut(&number).expect("checked above");
         apply_update(deal, &fields);
         updated.push(json!({"orderNumber": number, "orderId": deal.order_id}));

@@ -43,7 +43,11 @@ impl Default for CalltouchEmulatorConfig {
 impl CalltouchEmulatorConfig {
     /// The defaults with this site id and token.
     pub fn new(site_id: impl Into<String>, token: impl Into<String>) -> Self {
-        CalltouchEmulatorConfig { site_id: site_id.into(), token: token.into(), ..Default::default() }
+        CalltouchEmulatorConfig {
+            site_id: site_id.into(),
+            token: token.into(),
+            ..Default::default()
+        }
     }
 }
 
@@ -76,7 +80,13 @@ pub(crate) struct CalltouchState {
 
 impl CalltouchState {
     pub(crate) fn new(config: CalltouchEmulatorConfig) -> Self {
-        CalltouchState { config, calls: Vec::new(), form_requests: Vec::new(), deals: Vec::new(), next_order_id: 1 }
+        CalltouchState {
+            config,
+            calls: Vec::new(),
+            form_requests: Vec::new(),
+            deals: Vec::new(),
+            next_order_id: 1,
+        }
     }
 
     /// Calls dated within `[from, to]`, ordered by call id (stable across pages).
@@ -101,15 +111,27 @@ impl CalltouchState {
     }
 
     pub(crate) fn deal_mut(&mut self, order_number: &str) -> Option<&mut DealRecord> {
-        self.deals.iter_mut().find(|d| d.order_number == order_number)
+        self.deals
+            .iter_mut()
+            .find(|d| d.order_number == order_number)
     }
 
     /// Store a created deal.
     pub(crate) fn create_deal(&mut self, crm: Option<String>, order: Value) -> u64 {
         let order_id = self.next_order_id;
         self.next_order_id += 1;
-        let order_number = order["orderNumber"].as_str().unwrap_or_default().to_string();
-        self.deals.push(DealRecord { order_number, order_id, crm, current: order.clone(), created: order, updates: Vec::new() });
+        let order_number = order["orderNumber"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.deals.push(DealRecord {
+            order_number,
+            order_id,
+            crm,
+            current: order.clone(),
+            created: order,
+            updates: Vec::new(),
+        });
         order_id
     }
 }
@@ -138,5 +160,8 @@ pub(crate) fn request_day(request: &Value) -> Option<NaiveDate> {
     }
     let millis = request.get("date")?.as_i64()?;
     let at = chrono::DateTime::from_timestamp_millis(millis)?;
-    Some(at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600)?).date_naive())
+    Some(
+        at.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600)?)
+            .date_naive(),
+    )
 }

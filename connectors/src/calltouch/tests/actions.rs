@@ -17,7 +17,9 @@ async fn create_deal_for_a_call_sends_the_documented_body() {
     let input = json!({"call_id": "5501", "order_number": "5501", "status": "PENDING", "budget": 0,
         "date": "14/05/2024 10:21:05", "currency": "rub", "funnel": "Main", "manager": "Anna",
         "name": "Call from 79161234567", "comment": "created by ferry"});
-    let out = execute(connector.as_ref(), "create_deal", input).await.unwrap();
+    let out = execute(connector.as_ref(), "create_deal", input)
+        .await
+        .unwrap();
     assert_eq!(
         serde_json::Value::Object(out),
         json!({"order_number": "5501", "call_id": 5501, "request_id": null, "status": "PENDING", "order_id": 1})
@@ -29,7 +31,10 @@ async fn create_deal_for_a_call_sends_the_documented_body() {
     assert_eq!(sent.header("access-token"), Some(TOKEN));
     assert_eq!(sent.header("siteid"), Some(SITE));
     assert_eq!(sent.header("content-type"), Some("application/json"));
-    assert!(sent.query.is_empty(), "the deals API takes the token in a header only");
+    assert!(
+        sent.query.is_empty(),
+        "the deals API takes the token in a header only"
+    );
     let body = sent.json().unwrap();
     assert_eq!(
         body,
@@ -47,25 +52,41 @@ async fn create_deal_for_a_call_sends_the_documented_body() {
 #[tokio::test]
 async fn create_deal_for_a_form_request_matches_by_request_id() {
     let target = Target::start().await;
-    let connector = target.connector_with(json!({"crm_name": "shop-crm"})).unwrap();
-    let out = execute(connector.as_ref(), "create_deal", json!({"request_id": 301, "order_number": "R-301", "status": "PENDING"}))
-        .await
+    let connector = target
+        .connector_with(json!({"crm_name": "shop-crm"}))
         .unwrap();
+    let out = execute(
+        connector.as_ref(),
+        "create_deal",
+        json!({"request_id": 301, "order_number": "R-301", "status": "PENDING"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(out["request_id"], 301);
     assert_eq!(out["call_id"], serde_json::Value::Null);
     let body = target.emulator.log().last().unwrap().json().unwrap();
     assert_eq!(body["crm"], "shop-crm");
-    assert_eq!(body["orders"][0]["matching"], json!([{"type": "request", "requestParams": {"requestId": 301}}]));
-    assert!(body["orders"][0].get("revenue").is_none(), "no budget mapped, none sent");
+    assert_eq!(
+        body["orders"][0]["matching"],
+        json!([{"type": "request", "requestParams": {"requestId": 301}}])
+    );
+    assert!(
+        body["orders"][0].get("revenue").is_none(),
+        "no budget mapped, none sent"
+    );
 }
 
 #[tokio::test]
 async fn update_deal_addresses_the_deal_by_order_number() {
     let target = Target::start().await;
     let connector = target.connector();
-    execute(connector.as_ref(), "create_deal", json!({"call_id": 5501, "order_number": "D-1001", "status": "PENDING", "budget": 0}))
-        .await
-        .unwrap();
+    execute(
+        connector.as_ref(),
+        "create_deal",
+        json!({"call_id": 5501, "order_number": "D-1001", "status": "PENDING", "budget": 0}),
+    )
+    .await
+    .unwrap();
     let out = execute(
         connector.as_ref(),
         "update_deal",
@@ -73,7 +94,10 @@ async fn update_deal_addresses_the_deal_by_order_number() {
     )
     .await
     .unwrap();
-    assert_eq!(serde_json::Value::Object(out), json!({"order_number": "D-1001", "status": "COMPLETED"}));
+    assert_eq!(
+        serde_json::Value::Object(out),
+        json!({"order_number": "D-1001", "status": "COMPLETED"})
+    );
     let sent = target.emulator.log().matching("POST", UPDATE_PATH);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].header("access-token"), Some(TOKEN));
@@ -94,16 +118,37 @@ async fn vendor_validation_errors_are_rejected_with_their_message() {
     let target = Target::start().await;
     let connector = target.connector();
     let input = json!({"call_id": 5501, "order_number": "D-1", "status": "PENDING"});
-    execute(connector.as_ref(), "create_deal", input.clone()).await.unwrap();
-    let duplicate = execute(connector.as_ref(), "create_deal", input).await.unwrap_err();
-    assert!(matches!(duplicate, ConnectorError::Rejected { status: 400, .. }), "{duplicate:?}");
+    execute(connector.as_ref(), "create_deal", input.clone())
+        .await
+        .unwrap();
+    let duplicate = execute(connector.as_ref(), "create_deal", input)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(duplicate, ConnectorError::Rejected { status: 400, .. }),
+        "{duplicate:?}"
+    );
     assert_eq!(duplicate.advice(), RetryAdvice::Never);
     let text = duplicate.to_string();
-    assert!(text.contains("orders[0].orderNumber: order with number 'D-1' already exists"), "{text}");
+    assert!(
+        text.contains("orders[0].orderNumber: order with number 'D-1' already exists"),
+        "{text}"
+    );
     assert_no_secret(&duplicate, TOKEN);
 
-    let unknown = execute(connector.as_ref(), "update_deal", json!({"order_number": "nope", "status": "WON"})).await.unwrap_err();
-    assert!(unknown.to_string().contains("order with number 'nope' not found"), "{unknown}");
+    let unknown = execute(
+        connector.as_ref(),
+        "update_deal",
+        json!({"order_number": "nope", "status": "WON"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        unknown
+            .to_string()
+            .contains("order with number 'nope' not found"),
+        "{unknown}"
+    );
     assert_eq!(unknown.advice(), RetryAdvice::Never);
     assert_eq!(target.emulator.deals().len(), 1);
 }
@@ -113,18 +158,40 @@ async fn bad_inputs_fail_before_anything_is_sent() {
     let target = Target::start().await;
     let connector = target.connector();
     let cases = [
-        (json!({"call_id": 1, "order_number": "D", "date": "yesterday"}), "input `date`"),
-        (json!({"call_id": 1, "order_number": "D", "budget": "a lot"}), "input `budget`"),
+        (
+            json!({"call_id": 1, "order_number": "D", "date": "yesterday"}),
+            "input `date`",
+        ),
+        (
+            json!({"call_id": 1, "order_number": "D", "budget": "a lot"}),
+            "input `budget`",
+        ),
         (json!({"order_number": "D"}), "`request_id` is required"),
-        (json!({"call_id": "x1", "order_number": "D"}), "input `call_id`"),
-        (json!({"call_id": 1, "order_number": ""}), "input `order_number`"),
+        (
+            json!({"call_id": "x1", "order_number": "D"}),
+            "input `call_id`",
+        ),
+        (
+            json!({"call_id": 1, "order_number": ""}),
+            "input `order_number`",
+        ),
     ];
     for (input, expected) in cases {
-        let error = execute(connector.as_ref(), "create_deal", input).await.unwrap_err();
-        assert!(error.to_string().contains(expected), "{error} should mention {expected}");
+        let error = execute(connector.as_ref(), "create_deal", input)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains(expected),
+            "{error} should mention {expected}"
+        );
         assert_eq!(error.advice(), RetryAdvice::Never);
     }
-    let error = execute(connector.as_ref(), "close_deal", json!({})).await.unwrap_err();
-    assert!(error.to_string().contains("no action `close_deal`"), "{error}");
+    let error = execute(connector.as_ref(), "close_deal", json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("no action `close_deal`"),
+        "{error}"
+    );
     assert!(target.emulator.requests().is_empty());
 }

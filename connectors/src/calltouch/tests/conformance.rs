@@ -11,7 +11,10 @@ use crate::emulation::{EmulatedRateLimit, Fault};
 use crate::error::{ConnectorError, RetryAdvice};
 
 fn create_deal_probe() -> Probe {
-    Probe::Action { name: "create_deal", input: object(json!({"call_id": 5501, "order_number": "D-1"})) }
+    Probe::Action {
+        name: "create_deal",
+        input: object(json!({"call_id": 5501, "order_number": "D-1"})),
+    }
 }
 
 #[tokio::test]
@@ -39,23 +42,40 @@ async fn a_refused_token_answered_403_is_also_auth() {
 #[tokio::test]
 async fn the_emulated_rate_limit_is_reported_with_its_wait() {
     let target = Target::start().await;
-    target.emulator.configure(|c| c.rate_limit = Some(EmulatedRateLimit { requests: 5, per: Duration::from_secs(60) }));
+    target.emulator.configure(|c| {
+        c.rate_limit = Some(EmulatedRateLimit {
+            requests: 5,
+            per: Duration::from_secs(60),
+        })
+    });
     let connector = target.connector();
     for _ in 0..5 {
         connector.check().await.expect("within the limit");
     }
     let error = connector.check().await.expect_err("over the limit");
-    assert!(matches!(error, ConnectorError::RateLimited { status: 429, .. }), "{error:?}");
+    assert!(
+        matches!(error, ConnectorError::RateLimited { status: 429, .. }),
+        "{error:?}"
+    );
     assert_eq!(error.advice(), RetryAdvice::After(Duration::from_secs(1)));
 }
 
 #[tokio::test]
 async fn settings_are_checked_when_the_connector_is_built() {
     let target = Target::start().await;
-    let error = target.connector_with(json!({"utc_offset": "Moscow"})).err().expect("bad offset");
+    let error = target
+        .connector_with(json!({"utc_offset": "Moscow"}))
+        .err()
+        .expect("bad offset");
     assert!(error.to_string().contains("utc_offset"), "{error}");
-    let error = target.connector_with(json!({"site_id": "12/34"})).err().expect("bad site id");
+    let error = target
+        .connector_with(json!({"site_id": "12/34"}))
+        .err()
+        .expect("bad site id");
     assert!(error.to_string().contains("site_id"), "{error}");
-    let error = target.connector_with(json!({"base_url": "not a url"})).err().expect("bad url");
+    let error = target
+        .connector_with(json!({"base_url": "not a url"}))
+        .err()
+        .expect("bad url");
     assert!(error.to_string().contains("base_url"), "{error}");
 }

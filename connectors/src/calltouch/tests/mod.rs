@@ -18,7 +18,7 @@ use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, Recor
 use crate::emulation::{FaultPlan, RequestLog};
 use crate::error::ConnectorError;
 use crate::secret::SecretString;
-use crate::transport::HttpTransport;
+use crate::transport::{HttpTransport, RateLimit};
 
 const SITE: &str = "48151";
 const TOKEN: &str = "ct-canary-token-5f3a9c";
@@ -30,7 +30,11 @@ pub(super) struct Target {
 
 impl Target {
     pub(super) async fn start() -> Self {
-        Target { emulator: CalltouchEmulator::start(CalltouchEmulatorConfig::new(SITE, TOKEN)).await.expect("emulator starts") }
+        Target {
+            emulator: CalltouchEmulator::start(CalltouchEmulatorConfig::new(SITE, TOKEN))
+                .await
+                .expect("emulator starts"),
+        }
     }
 
     /// A connector with the right token and a high rate limit (so tests never wait).
@@ -39,19 +43,33 @@ impl Target {
     }
 
     /// A connector with extra settings.
-    pub(super) fn connector_with(&self, extra: Value) -> Result<Arc<dyn Connector>, ConnectorError> {
+    pub(super) fn connector_with(
+        &self,
+        extra: Value,
+    ) -> Result<Arc<dyn Connector>, ConnectorError> {
         build(&self.emulator, TOKEN, &transport(), extra)
     }
 }
 
-fn build(emulator: &CalltouchEmulator, token: &str, http: &HttpTransport, extra: Value) -> Result<Arc<dyn Connector>, ConnectorError> {
-    let mut values = json!({"site_id": SITE, "base_url": emulator.base_url(), "rate_limit": 1000});
+fn build(
+    emulator: &CalltouchEmulator,
+    token: &str,
+    http: &HttpTransport,
+    extra: Value,
+) -> Result<Arc<dyn Connector>, ConnectorError> {
+    let mut values = json!({"site_id": SITE, "base_url": emulator.base_url()});
     for (k, v) in extra.as_object().cloned().unwrap_or_default() {
         values[k] = v;
     }
     let secrets = BTreeMap::from([("token".to_string(), SecretString::new(token))]);
     let settings = Settings::new(values.as_object().cloned().unwrap_or_default(), secrets);
-    CalltouchKind.build(settings, &BuildContext { http: http.clone(), connection_name: "calltouch".into() })
+    CalltouchKind.build(
+        settings,
+        &BuildContext {
+            http: fast(http),
+            connection_name: "calltouch".into(),
+        },
+    )
 }
 
 impl ConformanceTarget for Target {
@@ -69,9 +87,22 @@ impl ConformanceTarget for Target {
     }
 }
 
+/// The transport with a limit high enough that tests never wait (the default limit is
+/// exercised by the transport's own tests).
+pub(super) fn fast(http: &HttpTransport) -> HttpTransport {
+    http.with_rate_limit_override(Some(RateLimit::per(
+        1000,
+        std::time::Duration::from_secs(1),
+    )))
+}
+
 /// A UTC instant given as Moscow wall-clock time (the cabinet's default zone).
 pub(super) fn msk(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(3 * 3600).unwrap().with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap().with_timezone(&Utc)
+    chrono::FixedOffset::east_opt(3 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// A call record with the real field names.
@@ -84,7 +115,17 @@ pub(super) fn call(id: i64, date: &str) -> Value {
         "orders": []})
 }
 
-pub(super) async fn execute(connector: &dyn Connector, action: &str, input: Value) -> Result<Record, ConnectorError> {
+pub(super) async fn execute(
+    connector: &dyn Connector,
+    action: &str,
+    input: Value,
+) -> Result<Record, ConnectorError> {
     let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector.execute(ActionCall { action, input: &input, idempotency_key: "key-1" }).await
+    connector
+        .execute(ActionCall {
+            action,
+            input: &input,
+            idempotency_key: "key-1",
+        })
+        .await
 }

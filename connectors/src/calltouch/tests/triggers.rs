@@ -14,21 +14,37 @@ fn keys(ids: impl IntoIterator<Item = i64>) -> Vec<String> {
 async fn calls_are_read_page_by_page_to_the_end_each_exactly_once() {
     let target = Target::start().await;
     for id in 1..=25 {
-        target.emulator.add_call(call(id, &format!("14/05/2024 {:02}:00:00", id % 24)));
+        target
+            .emulator
+            .add_call(call(id, &format!("14/05/2024 {:02}:00:00", id % 24)));
     }
     target.emulator.add_call(call(99, "13/05/2024 10:00:00"));
     let settings = object(json!({"page_size": 10}));
     let now = msk(2024, 5, 14, 18, 0);
     let connector = target.connector();
-    let drained = drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &settings, cursor: None, now })
-        .await
-        .unwrap();
+    let drained = drain_poll(
+        connector.as_ref(),
+        PollArgs {
+            event: "new_call",
+            settings: &settings,
+            cursor: None,
+            now,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(drained.pages, 3);
     assert_exactly_once(&drained.items, "callId", keys(1..=25));
     assert_eq!(drained.cursor, Some(json!("2024-05-14")));
 
-    let journal = target.emulator.log().matching("GET", &format!("/calls-service/RestAPI/{SITE}/calls-diary/calls"));
-    let pages: Vec<&str> = journal.iter().map(|r| r.query_param("page").unwrap()).collect();
+    let journal = target.emulator.log().matching(
+        "GET",
+        &format!("/calls-service/RestAPI/{SITE}/calls-diary/calls"),
+    );
+    let pages: Vec<&str> = journal
+        .iter()
+        .map(|r| r.query_param("page").unwrap())
+        .collect();
     assert_eq!(pages, ["1", "2", "3"]);
     for request in &journal {
         assert_eq!(request.query_param("clientApiId"), Some(TOKEN));
@@ -53,19 +69,37 @@ async fn a_window_of_several_days_is_read_one_day_per_request() {
     }
     let settings = object(json!({"page_size": 5}));
     let connector = target.connector();
-    let args = PollArgs { event: "new_call", settings: &settings, cursor: Some(json!("2024-05-11")), now: msk(2024, 5, 14, 12, 0) };
+    let args = PollArgs {
+        event: "new_call",
+        settings: &settings,
+        cursor: Some(json!("2024-05-11")),
+        now: msk(2024, 5, 14, 12, 0),
+    };
     let drained = drain_poll(connector.as_ref(), args).await.unwrap();
     assert_exactly_once(&drained.items, "callId", keys((1..=12).chain(20..=24)));
     let days: Vec<String> = target
         .emulator
         .requests()
         .iter()
-        .map(|r| format!("{}#{}", r.query_param("dateFrom").unwrap(), r.query_param("page").unwrap()))
+        .map(|r| {
+            format!(
+                "{}#{}",
+                r.query_param("dateFrom").unwrap(),
+                r.query_param("page").unwrap()
+            )
+        })
         .collect();
     // 11th: empty; 12th: 12 calls in pages of 5; 13th: empty; 14th: 5 calls.
     assert_eq!(
         days,
-        ["11/05/2024#1", "12/05/2024#1", "12/05/2024#2", "12/05/2024#3", "13/05/2024#1", "14/05/2024#1"]
+        [
+            "11/05/2024#1",
+            "12/05/2024#1",
+            "12/05/2024#2",
+            "12/05/2024#3",
+            "13/05/2024#1",
+            "14/05/2024#1"
+        ]
     );
 }
 
@@ -76,20 +110,44 @@ async fn calls_added_between_polls_are_returned_by_the_next_poll() {
     let settings = Map::new();
     target.emulator.add_call(call(1, "14/05/2024 10:00:00"));
     target.emulator.add_call(call(2, "14/05/2024 10:05:00"));
-    let first = drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &settings, cursor: None, now: msk(2024, 5, 14, 10, 10) })
-        .await
-        .unwrap();
+    let first = drain_poll(
+        connector.as_ref(),
+        PollArgs {
+            event: "new_call",
+            settings: &settings,
+            cursor: None,
+            now: msk(2024, 5, 14, 10, 10),
+        },
+    )
+    .await
+    .unwrap();
     assert_exactly_once(&first.items, "callId", keys([1, 2]));
 
     // A call that reached the journal late (dated before the first poll) and a new one.
     target.emulator.add_call(call(3, "14/05/2024 10:08:00"));
     target.emulator.add_call(call(4, "14/05/2024 10:12:00"));
-    let second = drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &settings, cursor: first.cursor.clone(), now: msk(2024, 5, 14, 10, 15) })
-        .await
-        .unwrap();
-    let seen: Vec<i64> = first.items.iter().chain(&second.items).map(|c| c["callId"].as_i64().unwrap()).collect();
+    let second = drain_poll(
+        connector.as_ref(),
+        PollArgs {
+            event: "new_call",
+            settings: &settings,
+            cursor: first.cursor.clone(),
+            now: msk(2024, 5, 14, 10, 15),
+        },
+    )
+    .await
+    .unwrap();
+    let seen: Vec<i64> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|c| c["callId"].as_i64().unwrap())
+        .collect();
     for id in 1..=4 {
-        assert!(seen.contains(&id), "call {id} was never delivered: {seen:?}");
+        assert!(
+            seen.contains(&id),
+            "call {id} was never delivered: {seen:?}"
+        );
     }
 }
 
@@ -102,7 +160,17 @@ async fn the_day_before_is_reread_after_midnight_so_late_calls_are_not_lost() {
         let connector = connector.clone();
         let settings = settings.clone();
         async move {
-            drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &settings, cursor, now }).await.unwrap()
+            drain_poll(
+                connector.as_ref(),
+                PollArgs {
+                    event: "new_call",
+                    settings: &settings,
+                    cursor,
+                    now,
+                },
+            )
+            .await
+            .unwrap()
         }
     };
     let evening = poll(None, msk(2024, 5, 14, 23, 55)).await;
@@ -129,16 +197,30 @@ async fn form_requests_are_read_for_the_whole_window_in_one_request() {
                 "contacts": [{"contactType": "email", "contactValue": "ivan@example.ru"}]},
             "session": {"source": "google", "medium": "organic", "utmSource": "google"}})
     };
-    target.emulator.add_request(request(301, "12/05/2024 10:00:00"));
-    target.emulator.add_request(request(302, "14/05/2024 11:00:00"));
-    target.emulator.add_request(request(300, "01/05/2024 11:00:00"));
+    target
+        .emulator
+        .add_request(request(301, "12/05/2024 10:00:00"));
+    target
+        .emulator
+        .add_request(request(302, "14/05/2024 11:00:00"));
+    target
+        .emulator
+        .add_request(request(300, "01/05/2024 11:00:00"));
     let connector = target.connector();
     let settings = Map::new();
-    let args = PollArgs { event: "new_request", settings: &settings, cursor: Some(json!("2024-05-12")), now: msk(2024, 5, 14, 12, 0) };
+    let args = PollArgs {
+        event: "new_request",
+        settings: &settings,
+        cursor: Some(json!("2024-05-12")),
+        now: msk(2024, 5, 14, 12, 0),
+    };
     let drained = drain_poll(connector.as_ref(), args).await.unwrap();
     assert_eq!(drained.pages, 1);
     assert_exactly_once(&drained.items, "requestId", keys([301, 302]));
-    assert_eq!(drained.items[0]["client"]["phones"][0]["phoneNumber"], "79161234567");
+    assert_eq!(
+        drained.items[0]["client"]["phones"][0]["phoneNumber"],
+        "79161234567"
+    );
     let sent = target.emulator.log().last().unwrap();
     assert_eq!(sent.path, "/calls-service/RestAPI/requests");
     assert_eq!(sent.query_param("clientApiId"), Some(TOKEN));
@@ -155,10 +237,33 @@ async fn bad_trigger_settings_and_foreign_cursors_are_clear_errors() {
     let connector = target.connector();
     let now = msk(2024, 5, 14, 12, 0);
     let bad_size = object(json!({"page_size": 5000}));
-    let error = drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &bad_size, cursor: None, now }).await.unwrap_err();
+    let error = drain_poll(
+        connector.as_ref(),
+        PollArgs {
+            event: "new_call",
+            settings: &bad_size,
+            cursor: None,
+            now,
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(error.to_string().contains("page_size"), "{error}");
     let none = Map::new();
-    let error = drain_poll(connector.as_ref(), PollArgs { event: "new_call", settings: &none, cursor: Some(json!(123)), now }).await.unwrap_err();
+    let error = drain_poll(
+        connector.as_ref(),
+        PollArgs {
+            event: "new_call",
+            settings: &none,
+            cursor: Some(json!(123)),
+            now,
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(error.to_string().contains("cursor"), "{error}");
-    assert!(target.emulator.requests().is_empty(), "nothing is sent for a misconfigured poll");
+    assert!(
+        target.emulator.requests().is_empty(),
+        "nothing is sent for a misconfigured poll"
+    );
 }

@@ -104,7 +104,7 @@ async fn defaults_to_post_and_needs_no_outputs() {
 }
 
 #[tokio::test]
-async fn a_missing_output_path_is_an_invalid_response_naming_it() {
+async fn a_missing_output_path_is_rejected_naming_it_and_never_retried() {
     let api = Api::start(0).await;
     let connector = api.connector(json!({}), &[]);
     let err = call(
@@ -113,7 +113,8 @@ async fn a_missing_output_path_is_an_invalid_response_naming_it() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, ConnectorError::InvalidResponse(_)), "{err:?}");
+    assert!(matches!(err, ConnectorError::Rejected { .. }), "{err:?}");
+    assert_eq!(err.advice(), crate::error::RetryAdvice::Never);
     assert!(
         err.to_string().contains("data.deal.id") && err.to_string().contains("`deal`"),
         "{err}"

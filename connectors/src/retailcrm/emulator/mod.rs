@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use crate::emulation::{EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument};
+use crate::emulation::{
+    EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument,
+};
 
 pub use state::RetailCrmEmulatorConfig;
 
@@ -29,12 +31,20 @@ pub struct RetailCrmEmulator {
 impl RetailCrmEmulator {
     /// Serve a fresh, empty account on 127.0.0.1 with an OS-chosen port.
     pub async fn start(config: RetailCrmEmulatorConfig) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared { state: Mutex::new(RetailCrmState::new(config)), rate: RateWindow::new() });
+        let shared = Arc::new(Shared {
+            state: Mutex::new(RetailCrmState::new(config)),
+            rate: RateWindow::new(),
+        });
         let log = RequestLog::new();
         let faults = FaultPlan::new();
         let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
         let server = EmulatorServer::start(router).await?;
-        Ok(RetailCrmEmulator { server, shared, log, faults })
+        Ok(RetailCrmEmulator {
+            server,
+            shared,
+            log,
+            faults,
+        })
     }
 
     /// `http://127.0.0.1:<port>`: the connection's `url`.
@@ -68,7 +78,9 @@ impl RetailCrmEmulator {
     /// When the customer is not an object or fails the API's own validation.
     pub fn add_customer(&self, customer: Value) -> i64 {
         let (fields, site) = self.seed_parts(customer);
-        self.lock().create_customer(fields, site).unwrap_or_else(|e| panic!("seed customer rejected: {:?}", e.body()))
+        self.lock()
+            .create_customer(fields, site)
+            .unwrap_or_else(|e| panic!("seed customer rejected: {:?}", e.body()))
     }
 
     /// Seed an order (API field names; `site` defaults to the first configured site). Like
@@ -78,7 +90,10 @@ impl RetailCrmEmulator {
     /// When the order is not an object or fails the API's own validation.
     pub fn add_order(&self, order: Value) -> i64 {
         let (fields, site) = self.seed_parts(order);
-        let order = self.lock().create_order(fields, site).unwrap_or_else(|e| panic!("seed order rejected: {:?}", e.body()));
+        let order = self
+            .lock()
+            .create_order(fields, site)
+            .unwrap_or_else(|e| panic!("seed order rejected: {:?}", e.body()));
         order["id"].as_i64().expect("orders have ids")
     }
 
@@ -98,11 +113,19 @@ impl RetailCrmEmulator {
     /// When the order does not exist or the change fails validation.
     pub fn edit_order_as_user(&self, order_id: i64, field: &str, value: Value) -> i64 {
         let mut state = self.lock();
-        let index = state.order_index(&order_id.to_string(), "id", None).unwrap_or_else(|| panic!("no order {order_id}"));
+        let index = state
+            .order_index(&order_id.to_string(), "id", None)
+            .unwrap_or_else(|| panic!("no order {order_id}"));
         let mut changes = Map::new();
         changes.insert(field.to_string(), value);
-        state.edit_order(index, changes, "user").unwrap_or_else(|e| panic!("order edit rejected: {:?}", e.body()));
-        state.history.last().and_then(|h| h["id"].as_i64()).expect("history has records")
+        state
+            .edit_order(index, changes, "user")
+            .unwrap_or_else(|e| panic!("order edit rejected: {:?}", e.body()));
+        state
+            .history
+            .last()
+            .and_then(|h| h["id"].as_i64())
+            .expect("history has records")
     }
 
     /// Fix the account clock (`createdAt` stamps, `filter[startDate]` comparisons); by
@@ -132,10 +155,18 @@ impl RetailCrmEmulator {
     }
 
     fn seed_parts(&self, entity: Value) -> (Map<String, Value>, String) {
-        let Value::Object(mut fields) = entity else { panic!("seed entities must be JSON objects") };
+        let Value::Object(mut fields) = entity else {
+            panic!("seed entities must be JSON objects")
+        };
         let site = match fields.remove("site") {
             Some(Value::String(site)) => site,
-            _ => self.lock().config.sites.first().cloned().expect("at least one site is configured"),
+            _ => self
+                .lock()
+                .config
+                .sites
+                .first()
+                .cloned()
+                .expect("at least one site is configured"),
         };
         (fields, site)
     }

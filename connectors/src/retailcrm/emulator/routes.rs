@@ -42,7 +42,11 @@ pub(crate) fn router(shared: SharedState) -> Router {
 }
 
 fn ok(status: u16, body: Value) -> Response {
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), axum::Json(body)).into_response()
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 fn fail(error: ApiError) -> Response {
@@ -50,27 +54,45 @@ fn fail(error: ApiError) -> Response {
 }
 
 fn param<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
-    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 /// The front door: rate limit per key, then the key itself. Returns the locked state.
-fn admit<'a>(shared: &'a Shared, headers: &HeaderMap, query: &Pairs) -> Result<std::sync::MutexGuard<'a, RetailCrmState>, Response> {
+fn admit<'a>(
+    shared: &'a Shared,
+    headers: &HeaderMap,
+    query: &Pairs,
+) -> Result<std::sync::MutexGuard<'a, RetailCrmState>, Box<Response>> {
     let state = shared.state.lock().unwrap_or_else(|p| p.into_inner());
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).or_else(|| param(query, "apiKey"));
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| param(query, "apiKey"));
     let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return Err(fail(ApiError::new(401, "\"apiKey\" is missing.")));
+        return Err(Box::new(fail(ApiError::new(401, "\"apiKey\" is missing."))));
     };
     if let Some(limit) = state.config.rate_limit
         && !shared.rate.admit(key, limit)
     {
-        return Err(fail(ApiError::new(503, "Rate limit exceeded")));
+        return Err(Box::new(fail(ApiError::new(503, "Rate limit exceeded"))));
     }
     if key != state.config.api_key {
-        return Err(fail(ApiError::new(state.config.wrong_key_status, "Wrong \"apiKey\" value.")));
+        let status = state.config.wrong_key_status;
+        return Err(Box::new(fail(ApiError::new(
+            status,
+            "Wrong \"apiKey\" value.",
+        ))));
     }
     Ok(state)
 }
@@ -81,20 +103,34 @@ fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
         None => 20,
         Some(text) => match text.parse::<usize>() {
             Ok(l @ (20 | 50 | 100)) => l,
-            _ => return Err(ApiError::parameter("limit", "The value you selected is not a valid choice. Allowed: 20, 50, 100.")),
+            _ => {
+                return Err(ApiError::parameter(
+                    "limit",
+                    "The value you selected is not a valid choice. Allowed: 20, 50, 100.",
+                ));
+            }
         },
     };
     let page = match param(query, "page").map(str::parse::<usize>) {
         None => 1,
         Some(Ok(p)) if p >= 1 => p,
-        Some(_) => return Err(ApiError::parameter("page", "This value should be greater than or equal to 1.")),
+        Some(_) => {
+            return Err(ApiError::parameter(
+                "page",
+                "This value should be greater than or equal to 1.",
+            ));
+        }
     };
     Ok((limit, page))
 }
 
 fn paginate(all: Vec<Value>, (limit, page): (usize, usize)) -> (Vec<Value>, Value) {
     let total = all.len();
-    let items = all.into_iter().skip((page - 1) * limit).take(limit).collect();
+    let items = all
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .collect();
     let pagination = json!({"limit": limit, "totalCount": total, "currentPage": page, "totalPageCount": total.div_ceil(limit)});
     (items, pagination)
 }
@@ -107,13 +143,22 @@ fn digits(text: &str) -> String {
 /// digits, so `+7 (916) 123-45-67`, `79161234567` and `9161234567` all find one another.
 fn name_matches(customer: &Value, needle: &str) -> bool {
     let needle_digits = digits(needle);
-    let phone_like = needle_digits.len() >= 3 && needle.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let phone_like = needle_digits.len() >= 3
+        && needle
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c));
     if phone_like {
-        return customer["phones"]
-            .as_array()
-            .is_some_and(|phones| phones.iter().any(|p| digits(p["number"].as_str().unwrap_or_default()).contains(&needle_digits)));
+        return customer["phones"].as_array().is_some_and(|phones| {
+            phones
+                .iter()
+                .any(|p| digits(p["number"].as_str().unwrap_or_default()).contains(&needle_digits))
+        });
     }
-    let name = ["firstName", "lastName", "patronymic"].iter().filter_map(|f| customer[*f].as_str()).collect::<Vec<_>>().join(" ");
+    let name = ["firstName", "lastName", "patronymic"]
+        .iter()
+        .filter_map(|f| customer[*f].as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     name.to_lowercase().contains(&needle.to_lowercase())
 }
 
@@ -126,39 +171,66 @@ fn in_list(values: &[&str], value: &Value) -> bool {
     values.contains(&text.as_str())
 }
 
-async fn list_customers(State(shared): State<SharedState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn list_customers(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let paging = match paging(&query) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let (name, email) = (param(&query, "filter[name]"), param(&query, "filter[email]"));
-    let (ids, external_ids, sites) =
-        (params(&query, "filter[ids][]"), params(&query, "filter[externalIds][]"), params(&query, "filter[sites][]"));
+    let (name, email) = (
+        param(&query, "filter[name]"),
+        param(&query, "filter[email]"),
+    );
+    let (ids, external_ids, sites) = (
+        params(&query, "filter[ids][]"),
+        params(&query, "filter[externalIds][]"),
+        params(&query, "filter[sites][]"),
+    );
     let found: Vec<Value> = state
         .customers
         .iter()
         .filter(|c| name.is_none_or(|n| name_matches(c, n)))
-        .filter(|c| email.is_none_or(|e| c["email"].as_str().is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))))
+        .filter(|c| {
+            email.is_none_or(|e| {
+                c["email"]
+                    .as_str()
+                    .is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))
+            })
+        })
         .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
         .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
         .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
         .cloned()
         .collect();
     let (customers, pagination) = paginate(found, paging);
-    ok(200, json!({"success": true, "pagination": pagination, "customers": customers}))
+    ok(
+        200,
+        json!({"success": true, "pagination": pagination, "customers": customers}),
+    )
 }
 
 /// `by` (default `externalId`, as in the real API) and the optional `site`.
-fn addressing(state: &RetailCrmState, pairs: &Pairs) -> Result<(&'static str, Option<String>), ApiError> {
+fn addressing(
+    state: &RetailCrmState,
+    pairs: &Pairs,
+) -> Result<(&'static str, Option<String>), ApiError> {
     let by = match param(pairs, "by") {
         None | Some("externalId") => "externalId",
         Some("id") => "id",
-        Some(_) => return Err(ApiError::parameter("by", "The value you selected is not a valid choice. Allowed: id, externalId.")),
+        Some(_) => {
+            return Err(ApiError::parameter(
+                "by",
+                "The value you selected is not a valid choice. Allowed: id, externalId.",
+            ));
+        }
     };
     let site = match param(pairs, "site") {
         Some(site) => Some(state.check_site(Some(site))?),
@@ -167,14 +239,22 @@ fn addressing(state: &RetailCrmState, pairs: &Pairs) -> Result<(&'static str, Op
     Ok((by, site))
 }
 
-async fn get_customer(State(shared): State<SharedState>, Path(key): Path<String>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn get_customer(
+    State(shared): State<SharedState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let found = addressing(&state, &query).and_then(|(by, site)| {
-        state.customer_index(&key, by, site.as_deref()).map(|i| state.customers[i].clone()).ok_or_else(ApiError::not_found)
+        state
+            .customer_index(&key, by, site.as_deref())
+            .map(|i| state.customers[i].clone())
+            .ok_or_else(ApiError::not_found)
     });
     match found {
         Ok(customer) => ok(200, json!({"success": true, "customer": customer})),
@@ -184,19 +264,28 @@ async fn get_customer(State(shared): State<SharedState>, Path(key): Path<String>
 
 /// A form field holding a JSON object (`customer=`, `order=`).
 fn entity(form: &Pairs, name: &str) -> Result<Map<String, Value>, ApiError> {
-    let text = param(form, name).ok_or_else(|| ApiError::new(400, &format!("Parameter '{name}' is missing")))?;
+    let text = param(form, name)
+        .ok_or_else(|| ApiError::new(400, &format!("Parameter '{name}' is missing")))?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ApiError::entity(name, "This value is not a valid JSON object.")),
+        _ => Err(ApiError::entity(
+            name,
+            "This value is not a valid JSON object.",
+        )),
     }
 }
 
-async fn create_customer(State(shared): State<SharedState>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
+async fn create_customer(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let form = decode_pairs(&String::from_utf8_lossy(&body));
     let mut state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let created = entity(&form, "customer").and_then(|customer| {
         let site = state.check_site(param(&form, "site"))?;
@@ -208,16 +297,24 @@ async fn create_customer(State(shared): State<SharedState>, headers: HeaderMap, 
     }
 }
 
-async fn edit_customer(State(shared): State<SharedState>, Path(key): Path<String>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
+async fn edit_customer(
+    State(shared): State<SharedState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let form = decode_pairs(&String::from_utf8_lossy(&body));
     let mut state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let edited = entity(&form, "customer").and_then(|changes| {
         let (by, site) = addressing(&state, &form)?;
-        let index = state.customer_index(&key, by, site.as_deref()).ok_or_else(ApiError::not_found)?;
+        let index = state
+            .customer_index(&key, by, site.as_deref())
+            .ok_or_else(ApiError::not_found)?;
         state.edit_customer(index, changes)
     });
     match edited {
@@ -226,11 +323,15 @@ async fn edit_customer(State(shared): State<SharedState>, Path(key): Path<String
     }
 }
 
-async fn list_orders(State(shared): State<SharedState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn list_orders(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let paging = match paging(&query) {
         Ok(p) => p,
@@ -252,17 +353,28 @@ async fn list_orders(State(shared): State<SharedState>, headers: HeaderMap, RawQ
         .cloned()
         .collect();
     let (orders, pagination) = paginate(found, paging);
-    ok(200, json!({"success": true, "pagination": pagination, "orders": orders}))
+    ok(
+        200,
+        json!({"success": true, "pagination": pagination, "orders": orders}),
+    )
 }
 
-async fn get_order(State(shared): State<SharedState>, Path(key): Path<String>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn get_order(
+    State(shared): State<SharedState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let found = addressing(&state, &query).and_then(|(by, site)| {
-        state.order_index(&key, by, site.as_deref()).map(|i| state.orders[i].clone()).ok_or_else(ApiError::not_found)
+        state
+            .order_index(&key, by, site.as_deref())
+            .map(|i| state.orders[i].clone())
+            .ok_or_else(ApiError::not_found)
     });
     match found {
         Ok(order) => ok(200, json!({"success": true, "order": order})),
@@ -270,46 +382,69 @@ async fn get_order(State(shared): State<SharedState>, Path(key): Path<String>, h
     }
 }
 
-async fn create_order(State(shared): State<SharedState>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
+async fn create_order(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let form = decode_pairs(&String::from_utf8_lossy(&body));
     let mut state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let created = entity(&form, "order").and_then(|order| {
         let site = state.check_site(param(&form, "site"))?;
         state.create_order(order, site)
     });
     match created {
-        Ok(order) => ok(201, json!({"success": true, "id": order["id"], "order": order})),
+        Ok(order) => ok(
+            201,
+            json!({"success": true, "id": order["id"], "order": order}),
+        ),
         Err(e) => fail(e),
     }
 }
 
-async fn edit_order(State(shared): State<SharedState>, Path(key): Path<String>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
+async fn edit_order(
+    State(shared): State<SharedState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let form = decode_pairs(&String::from_utf8_lossy(&body));
     let mut state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let edited = entity(&form, "order").and_then(|changes| {
         let (by, site) = addressing(&state, &form)?;
-        let index = state.order_index(&key, by, site.as_deref()).ok_or_else(ApiError::not_found)?;
+        let index = state
+            .order_index(&key, by, site.as_deref())
+            .ok_or_else(ApiError::not_found)?;
         state.edit_order(index, changes, "api")
     });
     match edited {
-        Ok(order) => ok(200, json!({"success": true, "id": order["id"], "order": order})),
+        Ok(order) => ok(
+            200,
+            json!({"success": true, "id": order["id"], "order": order}),
+        ),
         Err(e) => fail(e),
     }
 }
 
-async fn order_history(State(shared): State<SharedState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn order_history(
+    State(shared): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = decode_pairs(&query.unwrap_or_default());
     let state = match admit(&shared, &headers, &query) {
         Ok(state) => state,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let paging = match paging(&query) {
         Ok(p) => p,
@@ -318,13 +453,25 @@ async fn order_history(State(shared): State<SharedState>, headers: HeaderMap, Ra
     let since_id = match param(&query, "filter[sinceId]").map(str::parse::<i64>) {
         None => None,
         Some(Ok(id)) => Some(id),
-        Some(Err(_)) => return fail(ApiError::parameter("filter[sinceId]", "This value should be a valid number.")),
+        Some(Err(_)) => {
+            return fail(ApiError::parameter(
+                "filter[sinceId]",
+                "This value should be a valid number.",
+            ));
+        }
     };
     let date = |name: &str| -> Result<Option<String>, ApiError> {
         match param(&query, name) {
             None => Ok(None),
-            Some(text) if chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").is_ok() => Ok(Some(text.to_string())),
-            Some(_) => Err(ApiError::parameter(name, "This value is not a valid datetime (Y-m-d H:i:s).")),
+            Some(text)
+                if chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").is_ok() =>
+            {
+                Ok(Some(text.to_string()))
+            }
+            Some(_) => Err(ApiError::parameter(
+                name,
+                "This value is not a valid datetime (Y-m-d H:i:s).",
+            )),
         }
     };
     let (start, end) = match (date("filter[startDate]"), date("filter[endDate]")) {
@@ -336,10 +483,20 @@ async fn order_history(State(shared): State<SharedState>, headers: HeaderMap, Ra
         .iter()
         .filter(|h| since_id.is_none_or(|s| h["id"].as_i64().is_some_and(|id| id > s)))
         // The stamp format sorts as text, as in the real API's `Y-m-d H:i:s`.
-        .filter(|h| start.as_deref().is_none_or(|s| h["createdAt"].as_str().is_some_and(|c| c >= s)))
-        .filter(|h| end.as_deref().is_none_or(|e| h["createdAt"].as_str().is_some_and(|c| c <= e)))
+        .filter(|h| {
+            start
+                .as_deref()
+                .is_none_or(|s| h["createdAt"].as_str().is_some_and(|c| c >= s))
+        })
+        .filter(|h| {
+            end.as_deref()
+                .is_none_or(|e| h["createdAt"].as_str().is_some_and(|c| c <= e))
+        })
         .cloned()
         .collect();
     let (history, pagination) = paginate(found, paging);
-    ok(200, json!({"success": true, "generatedAt": state.now_text(), "history": history, "pagination": pagination}))
+    ok(
+        200,
+        json!({"success": true, "generatedAt": state.now_text(), "history": history, "pagination": pagination}),
+    )
 }

@@ -27,9 +27,17 @@ impl Default for RetailCrmEmulatorConfig {
         RetailCrmEmulatorConfig {
             api_key: "emulated-retailcrm-key".into(),
             sites: vec!["main".into()],
-            statuses: ["new", "availability-confirmed", "assembling", "send-to-delivery", "delivering", "complete", "cancel-other"]
-                .map(String::from)
-                .to_vec(),
+            statuses: [
+                "new",
+                "availability-confirmed",
+                "assembling",
+                "send-to-delivery",
+                "delivering",
+                "complete",
+                "cancel-other",
+            ]
+            .map(String::from)
+            .to_vec(),
             wrong_key_status: 403,
             rate_limit: None,
         }
@@ -39,7 +47,11 @@ impl Default for RetailCrmEmulatorConfig {
 impl RetailCrmEmulatorConfig {
     /// The defaults with this key and one site.
     pub fn new(api_key: impl Into<String>, site: impl Into<String>) -> Self {
-        RetailCrmEmulatorConfig { api_key: api_key.into(), sites: vec![site.into()], ..Default::default() }
+        RetailCrmEmulatorConfig {
+            api_key: api_key.into(),
+            sites: vec![site.into()],
+            ..Default::default()
+        }
     }
 }
 
@@ -53,21 +65,33 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(status: u16, message: &str) -> Self {
-        ApiError { status, message: message.to_string(), errors: None }
+        ApiError {
+            status,
+            message: message.to_string(),
+            errors: None,
+        }
     }
 
     /// `Errors in the entity format` with one field error.
     pub(crate) fn entity(field: &str, problem: &str) -> Self {
         let mut errors = Map::new();
         errors.insert(field.to_string(), json!(problem));
-        ApiError { status: 400, message: "Errors in the entity format".into(), errors: Some(errors) }
+        ApiError {
+            status: 400,
+            message: "Errors in the entity format".into(),
+            errors: Some(errors),
+        }
     }
 
     /// `Errors in the input parameters` with one parameter error.
     pub(crate) fn parameter(name: &str, problem: &str) -> Self {
         let mut errors = Map::new();
         errors.insert(name.to_string(), json!(problem));
-        ApiError { status: 400, message: "Errors in the input parameters".into(), errors: Some(errors) }
+        ApiError {
+            status: 400,
+            message: "Errors in the input parameters".into(),
+            errors: Some(errors),
+        }
     }
 
     pub(crate) fn not_found() -> Self {
@@ -118,34 +142,54 @@ impl RetailCrmState {
 
     /// `YYYY-MM-DD HH:MM:SS`, account time.
     pub(crate) fn now_text(&self) -> String {
-        let now = self.clock.unwrap_or_else(|| Utc::now().with_timezone(&account_offset()).naive_local());
+        let now = self
+            .clock
+            .unwrap_or_else(|| Utc::now().with_timezone(&account_offset()).naive_local());
         now.format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
     pub(crate) fn check_site(&self, site: Option<&str>) -> Result<String, ApiError> {
-        let site = site.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::new(400, "Parameter 'site' is missing"))?;
+        let site = site
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ApiError::new(400, "Parameter 'site' is missing"))?;
         if self.config.sites.iter().any(|s| s == site) {
             Ok(site.to_string())
         } else {
-            Err(ApiError::parameter("site", &format!("Site with code \"{site}\" not found")))
+            Err(ApiError::parameter(
+                "site",
+                &format!("Site with code \"{site}\" not found"),
+            ))
         }
     }
 
     pub(crate) fn customer_index(&self, key: &str, by: &str, site: Option<&str>) -> Option<usize> {
-        self.customers.iter().position(|c| matches_key(c, key, by) && site.is_none_or(|s| c["site"] == s))
+        self.customers
+            .iter()
+            .position(|c| matches_key(c, key, by) && site.is_none_or(|s| c["site"] == s))
     }
 
     pub(crate) fn order_index(&self, key: &str, by: &str, site: Option<&str>) -> Option<usize> {
-        self.orders.iter().position(|o| matches_key(o, key, by) && site.is_none_or(|s| o["site"] == s))
+        self.orders
+            .iter()
+            .position(|o| matches_key(o, key, by) && site.is_none_or(|s| o["site"] == s))
     }
 
     /// Validate and store a new customer; its id.
-    pub(crate) fn create_customer(&mut self, mut customer: Map<String, Value>, site: String) -> Result<i64, ApiError> {
+    pub(crate) fn create_customer(
+        &mut self,
+        mut customer: Map<String, Value>,
+        site: String,
+    ) -> Result<i64, ApiError> {
         check_email(&customer)?;
         if let Some(external_id) = customer.get("externalId").and_then(Value::as_str)
-            && self.customer_index(external_id, "externalId", Some(&site)).is_some()
+            && self
+                .customer_index(external_id, "externalId", Some(&site))
+                .is_some()
         {
-            return Err(ApiError::entity("externalId", &format!("Customer with externalId \"{external_id}\" already exists.")));
+            return Err(ApiError::entity(
+                "externalId",
+                &format!("Customer with externalId \"{external_id}\" already exists."),
+            ));
         }
         let id = self.next_customer_id;
         self.next_customer_id += 1;
@@ -157,9 +201,15 @@ impl RetailCrmState {
     }
 
     /// Apply an edit to customer `index`; its id.
-    pub(crate) fn edit_customer(&mut self, index: usize, changes: Map<String, Value>) -> Result<i64, ApiError> {
+    pub(crate) fn edit_customer(
+        &mut self,
+        index: usize,
+        changes: Map<String, Value>,
+    ) -> Result<i64, ApiError> {
         check_email(&changes)?;
-        let customer = self.customers[index].as_object_mut().expect("customers are objects");
+        let customer = self.customers[index]
+            .as_object_mut()
+            .expect("customers are objects");
         for (key, value) in changes {
             if key != "id" && key != "site" {
                 customer.insert(key, value);
@@ -169,19 +219,30 @@ impl RetailCrmState {
     }
 
     /// Validate and store a new order; the stored order.
-    pub(crate) fn create_order(&mut self, mut order: Map<String, Value>, site: String) -> Result<Value, ApiError> {
+    pub(crate) fn create_order(
+        &mut self,
+        mut order: Map<String, Value>,
+        site: String,
+    ) -> Result<Value, ApiError> {
         self.check_order_fields(&order)?;
         if let Some(external_id) = order.get("externalId").and_then(Value::as_str)
-            && self.order_index(external_id, "externalId", Some(&site)).is_some()
+            && self
+                .order_index(external_id, "externalId", Some(&site))
+                .is_some()
         {
-            return Err(ApiError::entity("externalId", &format!("Order with externalId \"{external_id}\" already exists.")));
+            return Err(ApiError::entity(
+                "externalId",
+                &format!("Order with externalId \"{external_id}\" already exists."),
+            ));
         }
         let customer = self.resolve_customer(order.get("customer"), &site)?;
         let id = self.next_order_id;
         self.next_order_id += 1;
         let now = self.now_text();
         order.insert("id".into(), json!(id));
-        order.entry("number").or_insert_with(|| json!(format!("{id}A")));
+        order
+            .entry("number")
+            .or_insert_with(|| json!(format!("{id}A")));
         order.insert("site".into(), json!(site));
         order.entry("status").or_insert_with(|| json!("new"));
         order.insert("createdAt".into(), json!(now));
@@ -193,19 +254,31 @@ impl RetailCrmState {
         let order = Value::Object(order);
         self.orders.push(order.clone());
         let status = order["status"].clone();
-        self.append_history(json!({"created": true, "source": "api", "field": "status", "oldValue": null,
-            "newValue": {"code": status}, "order": order.clone()}));
+        self.append_history(
+            json!({"created": true, "source": "api", "field": "status", "oldValue": null,
+            "newValue": {"code": status}, "order": order.clone()}),
+        );
         Ok(order)
     }
 
     /// Apply an edit to order `index` (history gets one record per changed field); the order.
-    pub(crate) fn edit_order(&mut self, index: usize, changes: Map<String, Value>, source: &str) -> Result<Value, ApiError> {
+    pub(crate) fn edit_order(
+        &mut self,
+        index: usize,
+        changes: Map<String, Value>,
+        source: &str,
+    ) -> Result<Value, ApiError> {
         self.check_order_fields(&changes)?;
-        let site = self.orders[index]["site"].as_str().unwrap_or_default().to_string();
+        let site = self.orders[index]["site"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let customer = self.resolve_customer(changes.get("customer"), &site)?;
         let now = self.now_text();
         let mut records = Vec::new();
-        let order = self.orders[index].as_object_mut().expect("orders are objects");
+        let order = self.orders[index]
+            .as_object_mut()
+            .expect("orders are objects");
         for (key, mut value) in changes {
             if matches!(key.as_str(), "id" | "site" | "createdAt") {
                 continue;
@@ -221,7 +294,11 @@ impl RetailCrmState {
             }
             if key == "status" {
                 order.insert("statusUpdatedAt".into(), json!(now));
-                records.push(("status".to_string(), json!({"code": old}), json!({"code": value})));
+                records.push((
+                    "status".to_string(),
+                    json!({"code": old}),
+                    json!({"code": value}),
+                ));
             } else {
                 records.push((snake_case(&key), old, value.clone()));
             }
@@ -230,9 +307,15 @@ impl RetailCrmState {
         compute_totals(order);
         let order = Value::Object(order.clone());
         for (field, old, new) in records {
-            let old = if old == json!({"code": null}) { Value::Null } else { old };
-            self.append_history(json!({"created": false, "source": source, "field": field, "oldValue": old,
-                "newValue": new, "order": history_order(&order)}));
+            let old = if old == json!({"code": null}) {
+                Value::Null
+            } else {
+                old
+            };
+            self.append_history(
+                json!({"created": false, "source": source, "field": field, "oldValue": old,
+                "newValue": new, "order": history_order(&order)}),
+            );
         }
         Ok(order)
     }
@@ -250,27 +333,48 @@ impl RetailCrmState {
     fn check_order_fields(&self, order: &Map<String, Value>) -> Result<(), ApiError> {
         check_email(order)?;
         if let Some(status) = order.get("status") {
-            let known = status.as_str().is_some_and(|s| self.config.statuses.iter().any(|k| k == s));
+            let known = status
+                .as_str()
+                .is_some_and(|s| self.config.statuses.iter().any(|k| k == s));
             if !known {
-                return Err(ApiError::entity("status", &format!("Status \"{}\" does not exist.", status.as_str().unwrap_or_default())));
+                return Err(ApiError::entity(
+                    "status",
+                    &format!(
+                        "Status \"{}\" does not exist.",
+                        status.as_str().unwrap_or_default()
+                    ),
+                ));
             }
         }
         Ok(())
     }
 
     /// `customer: {id}` or `{externalId}` → the stored customer's reference fields.
-    fn resolve_customer(&self, reference: Option<&Value>, site: &str) -> Result<Option<Value>, ApiError> {
-        let Some(reference) = reference else { return Ok(None) };
+    fn resolve_customer(
+        &self,
+        reference: Option<&Value>,
+        site: &str,
+    ) -> Result<Option<Value>, ApiError> {
+        let Some(reference) = reference else {
+            return Ok(None);
+        };
         let index = if let Some(id) = reference.get("id").and_then(Value::as_i64) {
             self.customer_index(&id.to_string(), "id", None)
         } else if let Some(external_id) = reference.get("externalId").and_then(Value::as_str) {
             self.customer_index(external_id, "externalId", Some(site))
         } else {
-            return Err(ApiError::entity("customer", "Customer reference needs id or externalId."));
+            return Err(ApiError::entity(
+                "customer",
+                "Customer reference needs id or externalId.",
+            ));
         };
-        let customer = index.map(|i| &self.customers[i]).ok_or_else(|| ApiError::entity("customer", &format!("Customer {reference} not found.")))?;
-        Ok(Some(json!({"id": customer["id"], "externalId": customer.get("externalId").cloned().unwrap_or(Value::Null),
-            "type": "customer"})))
+        let customer = index.map(|i| &self.customers[i]).ok_or_else(|| {
+            ApiError::entity("customer", &format!("Customer {reference} not found."))
+        })?;
+        Ok(Some(
+            json!({"id": customer["id"], "externalId": customer.get("externalId").cloned().unwrap_or(Value::Null),
+            "type": "customer"}),
+        ))
     }
 }
 
@@ -282,7 +386,9 @@ fn history_order(order: &Value) -> Value {
 
 fn matches_key(entity: &Value, key: &str, by: &str) -> bool {
     match by {
-        "id" => entity["id"].as_i64().is_some_and(|id| id.to_string() == key),
+        "id" => entity["id"]
+            .as_i64()
+            .is_some_and(|id| id.to_string() == key),
         _ => entity["externalId"].as_str() == Some(key),
     }
 }
@@ -294,7 +400,10 @@ fn check_email(entity: &Map<String, Value>) -> Result<(), ApiError> {
             !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace)
         });
         if !valid {
-            return Err(ApiError::entity("email", "This value is not a valid email address."));
+            return Err(ApiError::entity(
+                "email",
+                "This value is not a valid email address.",
+            ));
         }
     }
     Ok(())
@@ -312,8 +421,15 @@ fn compute_totals(order: &mut Map<String, Value>) {
         .iter()
         .map(|i| i["initialPrice"].as_f64().unwrap_or(0.0) * i["quantity"].as_f64().unwrap_or(1.0))
         .sum();
-    let discount = order.get("discountManualAmount").and_then(Value::as_f64).unwrap_or(0.0);
-    let delivery = order.get("delivery").and_then(|d| d.get("cost")).and_then(Value::as_f64).unwrap_or(0.0);
+    let discount = order
+        .get("discountManualAmount")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0);
+    let delivery = order
+        .get("delivery")
+        .and_then(|d| d.get("cost"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0);
     order.insert("summ".into(), json!(summ));
     order.insert("totalSumm".into(), json!(summ - discount + delivery));
 }
@@ -349,7 +465,11 @@ mod tests {
         changes.insert("status".into(), json!("complete"));
         changes.insert("managerComment".into(), json!("paid"));
         s.edit_order(index, changes, "user").unwrap();
-        let fields: Vec<&str> = s.history.iter().map(|h| h["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = s
+            .history
+            .iter()
+            .map(|h| h["field"].as_str().unwrap())
+            .collect();
         assert_eq!(fields, ["status", "status", "manager_comment"]);
         assert_eq!(s.history[1]["oldValue"], json!({"code": "new"}));
         assert_eq!(s.history[1]["newValue"], json!({"code": "complete"}));
@@ -358,8 +478,12 @@ mod tests {
 
     #[test]
     fn totals_follow_items_discount_and_delivery() {
-        let mut order = json!({"items": [{"initialPrice": 1000, "quantity": 2}], "discountManualAmount": 150,
-            "delivery": {"cost": 300}}).as_object().cloned().unwrap();
+        let mut order =
+            json!({"items": [{"initialPrice": 1000, "quantity": 2}], "discountManualAmount": 150,
+            "delivery": {"cost": 300}})
+            .as_object()
+            .cloned()
+            .unwrap();
         compute_totals(&mut order);
         assert_eq!(order["summ"], json!(2000.0));
         assert_eq!(order["totalSumm"], json!(2150.0));

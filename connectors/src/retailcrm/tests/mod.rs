@@ -18,7 +18,7 @@ use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, Recor
 use crate::emulation::{FaultPlan, RequestLog};
 use crate::error::ConnectorError;
 use crate::secret::SecretString;
-use crate::transport::HttpTransport;
+use crate::transport::{HttpTransport, RateLimit};
 
 const SITE: &str = "main";
 const KEY: &str = "rc-canary-key-8d1e4b";
@@ -30,7 +30,11 @@ pub(super) struct Target {
 
 impl Target {
     pub(super) async fn start() -> Self {
-        Target { emulator: RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(KEY, SITE)).await.expect("emulator starts") }
+        Target {
+            emulator: RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(KEY, SITE))
+                .await
+                .expect("emulator starts"),
+        }
     }
 
     /// A connector with the right key and a high rate limit (so tests never wait).
@@ -41,11 +45,20 @@ impl Target {
 
 impl ConformanceTarget for Target {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
-        let values = json!({"url": self.emulator.base_url(), "site": SITE, "rate_limit": 1000});
+        let values = json!({"url": self.emulator.base_url(), "site": SITE});
         let secrets = BTreeMap::from([("api_key".to_string(), SecretString::new(secret))]);
         let settings = Settings::new(values.as_object().cloned().unwrap_or_default(), secrets);
         RetailCrmKind
-            .build(settings, &BuildContext { http: transport.clone(), connection_name: "shop".into() })
+            .build(
+                settings,
+                &BuildContext {
+                    http: transport.with_rate_limit_override(Some(RateLimit::per(
+                        1000,
+                        std::time::Duration::from_secs(1),
+                    ))),
+                    connection_name: "shop".into(),
+                },
+            )
             .expect("connector builds")
     }
     fn secret(&self) -> &str {
@@ -59,7 +72,17 @@ impl ConformanceTarget for Target {
     }
 }
 
-pub(super) async fn execute(connector: &dyn Connector, action: &str, input: Value) -> Result<Record, ConnectorError> {
+pub(super) async fn execute(
+    connector: &dyn Connector,
+    action: &str,
+    input: Value,
+) -> Result<Record, ConnectorError> {
     let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector.execute(ActionCall { action, input: &input, idempotency_key: "key-1" }).await
+    connector
+        .execute(ActionCall {
+            action,
+            input: &input,
+            idempotency_key: "key-1",
+        })
+        .await
 }

@@ -78,15 +78,15 @@ pub(super) fn decode_dedup(
             ok = false;
         }
     }
-    if let Some((OnFound::Update, at, path)) = &on_found {
-        if supported.update_action.is_none() {
-            dec.error(
-                *at,
-                path,
-                format!("`{action}` cannot update a found record; use `reuse` or `skip`"),
-            );
-            ok = false;
-        }
+    if let Some((OnFound::Update, at, path)) = &on_found
+        && supported.update_action.is_none()
+    {
+        dec.error(
+            *at,
+            path,
+            format!("`{action}` cannot update a found record; use `reuse` or `skip`"),
+        );
+        ok = false;
     }
     let dedup = Dedup {
         search_by: search_by?.into_iter().map(|(key, _, _)| key).collect(),

@@ -5,6 +5,7 @@
 
 use indexmap::IndexMap;
 
+use super::connections::parse_secret_ref;
 use super::references::{Read, decode_path, decode_template};
 use crate::bundle::diagnostics::closest;
 use crate::bundle::model::{Mapping, Normalizer};
@@ -33,6 +34,16 @@ pub(super) fn decode_mapping(
         if text.contains("{{") {
             return decode_template(dec, text, Location::of(node), path, reads)
                 .map(Mapping::Template);
+        }
+        if parse_secret_ref(text).is_some() {
+            // It would be sent as the literal text `${secret:...}`; credentials are read
+            // only by connections, which keep them out of run history.
+            dec.error(
+                Location::of(node),
+                path,
+                "step inputs cannot read secrets; put the credential on the connection",
+            );
+            return None;
         }
         return Some(Mapping::Const(text.into()));
     }

@@ -42,6 +42,20 @@ pub(crate) fn decode_file(file: &Path, text: &str, catalog: &Catalog) -> Decoded
             (None, None)
         }
     };
+    if bundle.is_none() && !dec.has_errors() {
+        // Every part that fails to decode reports why; this guards that invariant so a
+        // bundle can never be dropped without a word.
+        debug_assert!(
+            false,
+            "bundle {} not decoded but no problem reported",
+            file.display()
+        );
+        dec.error(
+            Location { line: 1, column: 1 },
+            "",
+            "the bundle could not be read",
+        );
+    }
     let bundle = if dec.has_errors() { None } else { bundle };
     DecodedFile {
         bundle,

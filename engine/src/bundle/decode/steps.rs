@@ -90,9 +90,12 @@ fn decode_step(
         .take("when")
         .map(|w| decode_condition(dec, w.value, &w.path, &mut reads));
     let action_spec = target.as_ref().and_then(|t| t.spec);
-    let with = decode_with(dec, &mut map, action_spec, &outline.action, &mut reads);
+    let DecodedInputs {
+        inputs: with,
+        given,
+    } = decode_with(dec, &mut map, action_spec, &outline.action, &mut reads);
     let dedup = map.take("dedup").map(|d| {
-        let mapped = |name: &str| with.as_ref().is_some_and(|w| w.contains_key(name));
+        let mapped = |name: &str| given.iter().any(|g| g == name);
         decode_dedup(
             dec,
             &d,
@@ -217,7 +220,7 @@ fn decode_with(
     spec: Option<&'static ActionSpec>,
     action: &str,
     reads: &mut Vec<Read>,
-) -> Option<IndexMap<String, Mapping>> {
+) -> DecodedInputs {
     let entry = step.take("with");
     let mut inputs = IndexMap::new();
     let mut ok = true;
@@ -226,22 +229,31 @@ fn decode_with(
         None => (step.at(), child(step.path(), "with")),
     };
     let mut given = Vec::new();
-    if let Some(entry) = &entry {
-        let mut map = dec.map(entry.value, &entry.path)?;
+    let map = entry.as_ref().map(|e| dec.map(e.value, &e.path));
+    if let Some(None) = map {
+        return DecodedInputs {
+            inputs: None,
+            given,
+        };
+    }
+    if let Some(Some(mut map)) = map {
         for input in map.take_rest() {
             given.push(input.name.clone());
-            if let Some(spec) = spec {
-                if spec.input(&input.name).is_none() && !spec.open_inputs {
-                    let names = spec.inputs.iter().map(|f| f.name);
-                    dec.error_suggesting(
-                        input.key_at(),
-                        &input.path,
-                        format!("unknown input field `{}` for `{action}`", input.name),
-                        closest(&input.name, names),
-                    );
-                    ok = false;
-                    continue;
-                }
+            if let Some(spec) = spec
+                && spec.input(&input.name).is_none()
+                && !spec.open_inputs
+            {
+                let names = spec.inputs.iter().map(|f| f.name);
+                dec.error_suggesting(
+                    input.key_at(),
+                    &input.path,
+                    format!("unknown input field `{}` for `{action}`", input.name),
+                    closest(&input.name, names),
+                );
+                ok = false;
+                // Still decoded: problems inside its value are reported in the same run.
+                decode_mapping(dec, input.value, &input.path, reads);
+                continue;
             }
             let decoded = if spec.and_then(|s| s.outputs_from_input) == Some(input.name.as_str()) {
                 decode_output_declarations(dec, &input)
@@ -268,7 +280,19 @@ fn decode_with(
             }
         }
     }
-    ok.then_some(inputs)
+    DecodedInputs {
+        inputs: ok.then_some(inputs),
+        given,
+    }
+}
+
+/// What `with` held.
+struct DecodedInputs {
+    /// The inputs, when all are valid.
+    inputs: Option<IndexMap<String, Mapping>>,
+    /// Every input name written, valid or not (so a search key whose value has a problem
+    /// is not also reported as unmapped).
+    given: Vec<String>,
 }
 
 /// The input that declares an action's outputs (the `http` action's `outputs:`): a map of

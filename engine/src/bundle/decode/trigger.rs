@@ -184,23 +184,23 @@ fn decode_trigger_settings(
     let mut settings = Map::new();
     let mut ok = true;
     for setting in map.take_rest() {
-        if let Some(spec) = spec {
-            if !spec.settings.iter().any(|s| s.name == setting.name) {
-                let names: Vec<&str> = spec.settings.iter().map(|s| s.name).collect();
-                dec.error_suggesting(
-                    setting.key_at(),
-                    &setting.path,
-                    format!(
-                        "unknown setting `{}` for trigger `{}`; it takes: {}",
-                        setting.name,
-                        spec.event,
-                        list_or_none(&names)
-                    ),
-                    closest(&setting.name, names.iter().copied()),
-                );
-                ok = false;
-                continue;
-            }
+        if let Some(spec) = spec
+            && !spec.settings.iter().any(|s| s.name == setting.name)
+        {
+            let names: Vec<&str> = spec.settings.iter().map(|s| s.name).collect();
+            dec.error_suggesting(
+                setting.key_at(),
+                &setting.path,
+                format!(
+                    "unknown setting `{}` for trigger `{}`; it takes: {}",
+                    setting.name,
+                    spec.event,
+                    list_or_none(&names)
+                ),
+                closest(&setting.name, names.iter().copied()),
+            );
+            ok = false;
+            continue;
         }
         if crate::bundle::yaml::as_str(setting.value)
             .and_then(parse_secret_ref)
@@ -244,5 +244,44 @@ fn report_missing_settings(
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Timelike, Utc};
+
+    use super::*;
+
+    fn schedule(text: &str) -> Result<Schedule, String> {
+        let mut dec = Decoder::new("b.yaml".into());
+        let at = Location { line: 1, column: 1 };
+        decode_schedule(&mut dec, text, at, "trigger.schedule")
+            .ok_or_else(|| dec.into_diagnostics()[0].message.clone())
+    }
+
+    #[test]
+    fn five_field_crons_run_at_second_zero_and_keep_their_text() {
+        let s = schedule("*/5 * * * *").unwrap();
+        assert_eq!(s.source, "*/5 * * * *");
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 10, 1, 30).unwrap();
+        let next: Vec<_> = s.cron.after(&start).take(2).collect();
+        assert_eq!((next[0].minute(), next[0].second()), (5, 0));
+        assert_eq!(next[1].minute(), 10);
+        let with_seconds = schedule("30 0 * * * *").unwrap();
+        assert_eq!(with_seconds.cron.after(&start).next().unwrap().second(), 30);
+        assert!(schedule("@hourly").is_ok());
+    }
+
+    #[test]
+    fn bad_crons_explain_themselves_on_one_line() {
+        let fields = schedule("*/5 * *").unwrap_err();
+        assert!(fields.contains("it has 3 fields"), "{fields}");
+        let range = schedule("61 * * * *").unwrap_err();
+        assert!(
+            range.starts_with("invalid cron schedule `61 * * * *`: "),
+            "{range}"
+        );
+        assert!(!range.contains('\n'), "{range}");
     }
 }

@@ -176,10 +176,7 @@ fn syntax_errors_and_disallowed_constructs_are_rejected() {
     ] {
         let err = Template::compile(source).err();
         assert!(err.is_some(), "`{source}` should not compile");
-        assert!(
-            err.unwrap().message.contains(source),
-            "error names the template"
-        );
+        assert!(!err.unwrap().message.is_empty());
     }
     let err = Template::compile("{{upper item.name}}").unwrap_err();
     assert!(
@@ -232,4 +229,17 @@ fn slash_and_index_paths() {
         render("{{item.[first name]}}", json!({"first name": "Ivan"})).unwrap(),
         json!("Ivan")
     );
+}
+
+#[test]
+fn compile_errors_say_what_is_wrong() {
+    let msg = |source: &str| Template::compile(source).unwrap_err().message;
+    assert!(
+        msg("{{> header}}").contains("partials"),
+        "{}",
+        msg("{{> header}}")
+    );
+    assert!(msg("{{#each item.list}}x{{/each}}").contains("`{{#each}}` is not allowed"));
+    assert!(msg("{{../a}}").contains("only plain paths"));
+    assert!(msg("{{#if a}}x").contains("line"), "{}", msg("{{#if a}}x"));
 }

@@ -18,7 +18,9 @@ const POOL_SIZE: u32 = 10;
 /// How long to wait for a free connection (or to connect) before reporting an error.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The PostgreSQL store. See the [module documentation](self).
+/// The PostgreSQL store, for several workers on one database: claims lock rows with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same item. Cloning shares
+/// the connection pool.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,

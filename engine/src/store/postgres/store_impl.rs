@@ -304,7 +304,7 @@ impl Store for PostgresStore {
             .bind(run_id)
             .fetch_all(&mut *tx)
             .await?;
-        let steps = sqlx::query_as::<_, StepRow>(&sql::steps_of_run())
+        let steps = sqlx::query_as::<_, StepRow>(sql::STEPS_OF_RUN)
             .bind(run_id)
             .fetch_all(&mut *tx)
             .await?;

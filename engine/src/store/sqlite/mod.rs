@@ -26,7 +26,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Readers in parallel with the writer (history and status queries).
 const READERS: u32 = 4;
 
-/// The SQLite store. See the [module documentation](self).
+/// The embedded SQLite store: one file in WAL mode, used by exactly one engine (a second
+/// one gets [`StoreError::AlreadyInUse`]). Writes are queued on a single connection;
+/// reads run alongside on a small pool.
 #[derive(Debug)]
 pub struct SqliteStore {
     writer: SqlitePool,

@@ -252,3 +252,16 @@ fn defaults_apply_when_keys_are_left_out() {
     );
     assert!(b.steps[0].dedup.is_none());
 }
+
+#[test]
+fn every_truncation_of_a_bundle_is_either_valid_or_explained() {
+    // Cutting the file after any line (or mid-line) exercises missing keys, half-written
+    // flow maps and empty values; none may panic or fail without a diagnostic.
+    let cuts = FULL.char_indices().map(|(i, _)| i).filter(|i| i % 7 == 0);
+    for cut in cuts {
+        let text = &FULL[..cut];
+        if let Err(problems) = parse(text) {
+            assert!(!problems.is_empty(), "no problem reported for a cut at {cut}");
+        }
+    }
+}

@@ -39,6 +39,13 @@ fn dedup_is_checked_against_what_the_action_supports() {
         only_problem(&with_customer_dedup("always_craete")),
         "b.yaml:13:12 steps[0].dedup: expected `always_create` or { search_by: [...], on_found: reuse|update|skip }, found `always_craete` (did you mean `always_create`?)"
     );
+    // A search key whose value has a problem is reported once, for that problem.
+    let bad_value = with_customer_dedup("{ search_by: phone, on_found: reuse }")
+        .replace("normalize: digits", "normalize: digit");
+    assert_eq!(
+        only_problem(&bad_value),
+        "b.yaml:16:52 steps[0].with.phone.normalize: unknown normalizer `digit`; use digits, lower, upper, trim (did you mean `digits`?)"
+    );
     let order = base_with(
         "    action: shop.create_order\n",
         "    action: shop.create_order\n    dedup: { search_by: id, on_found: reuse }\n",
@@ -128,6 +135,14 @@ fn mapping_forms_are_checked() {
     assert_eq!(
         only_problem(&braces),
         "b.yaml:15:22 steps[0].with.phone.from: `{{item.phone}}` is a template; a path is written without braces, like item.phone"
+    );
+    let secret = base_with(
+        "{ from: item.callerNumber, normalize: digits }",
+        "\"${secret:PHONE}\"",
+    );
+    assert_eq!(
+        only_problem(&secret),
+        "b.yaml:15:14 steps[0].with.phone: step inputs cannot read secrets; put the credential on the connection"
     );
     let lookup = base_with(
         "{ from: item.callerNumber, normalize: digits }",
