@@ -10,6 +10,7 @@
 mod actions;
 mod client;
 mod dates;
+mod derived;
 mod inputs;
 mod spec;
 mod triggers;

@@ -173,6 +173,8 @@ fn page_size(settings: &Map<String, Value>) -> Result<u64, ConnectorError> {
 }
 
 /// One page of `new_call`.
+use super::derived;
+
 pub(crate) async fn poll_calls(
     client: &CalltouchClient,
     request: &PollRequest<'_>,
@@ -196,7 +198,8 @@ pub(crate) async fn poll_calls(
     query.extend(flags(request.settings, CALL_FLAGS, "withCallTags")?);
     let path = format!("{}/calls-diary/calls", client.settings.site_id);
     let reply = client.export_get(&path, &query).await?;
-    let (items, page_total) = calls_reply(reply)?;
+    let (mut items, page_total) = calls_reply(reply)?;
+    items.iter_mut().for_each(derived::add_call_fields);
     let next = if at.page < page_total {
         Some(CallsPage {
             day: at.day,
@@ -266,7 +269,7 @@ pub(crate) async fn poll_requests(
         ("dateTo", today.format(REQUESTS_DAY).to_string()),
     ];
     query.extend(flags(request.settings, REQUEST_FLAGS, "withRequestTags")?);
-    let items = match client.export_get("requests", &query).await? {
+    let mut items = match client.export_get("requests", &query).await? {
         Value::Array(items) => items,
         other => {
             return Err(ConnectorError::InvalidResponse(format!(
@@ -274,6 +277,7 @@ pub(crate) async fn poll_requests(
             )));
         }
     };
+    items.iter_mut().for_each(derived::add_request_fields);
     Ok(PollPage {
         items,
         next_page: None,

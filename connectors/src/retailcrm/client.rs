@@ -18,7 +18,7 @@ pub(crate) fn default_rate_limit() -> RateLimit {
     // No burst: requests are spaced evenly, so even a strict sliding one-second window on
     // the server side never sees more than the limit.
     RateLimit {
-        burst: Some(1),
+        burst: None,
         ..RateLimit::per(10, Duration::from_secs(1))
     }
 }
@@ -348,7 +348,7 @@ mod tests {
         let limit = default_rate_limit();
         assert_eq!(
             (limit.requests, limit.per, limit.burst),
-            (10, Duration::from_secs(1), Some(1))
+            (10, Duration::from_secs(1), None)
         );
     }
 }

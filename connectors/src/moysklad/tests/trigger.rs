@@ -187,8 +187,7 @@ async fn an_order_changed_in_the_cursor_second_is_not_lost() {
         .emulator
         .requests()
         .into_iter()
-        .filter(|r| r.api_path() == "/entity/customerorder")
-        .next_back()
+        .rfind(|r| r.api_path() == "/entity/customerorder")
         .unwrap();
     assert_eq!(
         list.query_param("filter").as_deref(),

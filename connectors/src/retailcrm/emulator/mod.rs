@@ -3,6 +3,9 @@
 //! filters, pagination limits, the key check and error bodies follow the real API;
 //! undocumented behaviour is configurable in [`RetailCrmEmulatorConfig`].
 
+mod config;
+mod customer_routes;
+mod order_routes;
 mod routes;
 mod state;
 
@@ -15,7 +18,7 @@ use crate::emulation::{
     EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument,
 };
 
-pub use state::RetailCrmEmulatorConfig;
+pub use config::RetailCrmEmulatorConfig;
 
 use routes::Shared;
 use state::RetailCrmState;

@@ -1,13 +1,12 @@
-//! The retailCRM emulator's HTTP surface (API v5): customers and orders (list with
-//! filters and `page`/`limit` pagination, get one, create and edit with form-encoded JSON
-//! fields) and the order history, behind the `X-API-KEY` check and the optional
-//! 503 rate limit, with the real error shape.
+//! The retailCRM emulator's HTTP surface (API v5): the router, the front door every
+//! request passes (`X-API-KEY` check, optional 503 rate limit), pagination, the error
+//! shape, and the order history endpoint. Customer and order endpoints live in
+//! `customer_routes` and `order_routes`.
 
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +14,10 @@ use serde_json::{Map, Value, json};
 
 use crate::emulation::{RateWindow, decode_pairs};
 
-use super::state::{ApiError, RetailCrmState};
+use super::config::ApiError;
+use super::customer_routes::{create_customer, edit_customer, get_customer, list_customers};
+use super::order_routes::{create_order, edit_order, get_order, list_orders};
+use super::state::RetailCrmState;
 
 /// State shared by the handlers.
 pub(crate) struct Shared {
@@ -23,8 +25,8 @@ pub(crate) struct Shared {
     pub rate: RateWindow,
 }
 
-type SharedState = Arc<Shared>;
-type Pairs = Vec<(String, String)>;
+pub(super) type SharedState = Arc<Shared>;
+pub(super) type Pairs = Vec<(String, String)>;
 
 /// The emulator's routes.
 pub(crate) fn router(shared: SharedState) -> Router {
@@ -41,7 +43,7 @@ pub(crate) fn router(shared: SharedState) -> Router {
         .with_state(shared)
 }
 
-fn ok(status: u16, body: Value) -> Response {
+pub(super) fn ok(status: u16, body: Value) -> Response {
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
         axum::Json(body),
@@ -49,18 +51,18 @@ fn ok(status: u16, body: Value) -> Response {
         .into_response()
 }
 
-fn fail(error: ApiError) -> Response {
+pub(super) fn fail(error: ApiError) -> Response {
     ok(error.status, error.body())
 }
 
-fn param<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
+pub(super) fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
     pairs
         .iter()
         .filter(|(k, _)| k == name)
@@ -69,7 +71,7 @@ fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
 }
 
 /// The front door: rate limit per key, then the key itself. Returns the locked state.
-fn admit<'a>(
+pub(super) fn admit<'a>(
     shared: &'a Shared,
     headers: &HeaderMap,
     query: &Pairs,
@@ -98,7 +100,7 @@ fn admit<'a>(
 }
 
 /// `limit` ∈ {20, 50, 100} (default 20) and `page` ≥ 1 (default 1).
-fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
+pub(super) fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
     let limit = match param(query, "limit") {
         None => 20,
         Some(text) => match text.parse::<usize>() {
@@ -124,7 +126,7 @@ fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
     Ok((limit, page))
 }
 
-fn paginate(all: Vec<Value>, (limit, page): (usize, usize)) -> (Vec<Value>, Value) {
+pub(super) fn paginate(all: Vec<Value>, (limit, page): (usize, usize)) -> (Vec<Value>, Value) {
     let total = all.len();
     let items = all
         .into_iter()
@@ -135,34 +137,7 @@ fn paginate(all: Vec<Value>, (limit, page): (usize, usize)) -> (Vec<Value>, Valu
     (items, pagination)
 }
 
-fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// `filter[name]`: a name substring, or (for phone-like text) a substring of a phone's
-/// digits, so `+7 (916) 123-45-67`, `79161234567` and `9161234567` all find one another.
-fn name_matches(customer: &Value, needle: &str) -> bool {
-    let needle_digits = digits(needle);
-    let phone_like = needle_digits.len() >= 3
-        && needle
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c));
-    if phone_like {
-        return customer["phones"].as_array().is_some_and(|phones| {
-            phones
-                .iter()
-                .any(|p| digits(p["number"].as_str().unwrap_or_default()).contains(&needle_digits))
-        });
-    }
-    let name = ["firstName", "lastName", "patronymic"]
-        .iter()
-        .filter_map(|f| customer[*f].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    name.to_lowercase().contains(&needle.to_lowercase())
-}
-
-fn in_list(values: &[&str], value: &Value) -> bool {
+pub(super) fn in_list(values: &[&str], value: &Value) -> bool {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -171,54 +146,8 @@ fn in_list(values: &[&str], value: &Value) -> bool {
     values.contains(&text.as_str())
 }
 
-async fn list_customers(
-    State(shared): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let paging = match paging(&query) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let (name, email) = (
-        param(&query, "filter[name]"),
-        param(&query, "filter[email]"),
-    );
-    let (ids, external_ids, sites) = (
-        params(&query, "filter[ids][]"),
-        params(&query, "filter[externalIds][]"),
-        params(&query, "filter[sites][]"),
-    );
-    let found: Vec<Value> = state
-        .customers
-        .iter()
-        .filter(|c| name.is_none_or(|n| name_matches(c, n)))
-        .filter(|c| {
-            email.is_none_or(|e| {
-                c["email"]
-                    .as_str()
-                    .is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))
-            })
-        })
-        .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
-        .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
-        .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
-        .cloned()
-        .collect();
-    let (customers, pagination) = paginate(found, paging);
-    ok(
-        200,
-        json!({"success": true, "pagination": pagination, "customers": customers}),
-    )
-}
-
 /// `by` (default `externalId`, as in the real API) and the optional `site`.
-fn addressing(
+pub(super) fn addressing(
     state: &RetailCrmState,
     pairs: &Pairs,
 ) -> Result<(&'static str, Option<String>), ApiError> {
@@ -239,31 +168,8 @@ fn addressing(
     Ok((by, site))
 }
 
-async fn get_customer(
-    State(shared): State<SharedState>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let found = addressing(&state, &query).and_then(|(by, site)| {
-        state
-            .customer_index(&key, by, site.as_deref())
-            .map(|i| state.customers[i].clone())
-            .ok_or_else(ApiError::not_found)
-    });
-    match found {
-        Ok(customer) => ok(200, json!({"success": true, "customer": customer})),
-        Err(e) => fail(e),
-    }
-}
-
 /// A form field holding a JSON object (`customer=`, `order=`).
-fn entity(form: &Pairs, name: &str) -> Result<Map<String, Value>, ApiError> {
+pub(super) fn entity(form: &Pairs, name: &str) -> Result<Map<String, Value>, ApiError> {
     let text = param(form, name)
         .ok_or_else(|| ApiError::new(400, &format!("Parameter '{name}' is missing")))?;
     match serde_json::from_str::<Value>(text) {
@@ -272,167 +178,6 @@ fn entity(form: &Pairs, name: &str) -> Result<Map<String, Value>, ApiError> {
             name,
             "This value is not a valid JSON object.",
         )),
-    }
-}
-
-async fn create_customer(
-    State(shared): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let created = entity(&form, "customer").and_then(|customer| {
-        let site = state.check_site(param(&form, "site"))?;
-        state.create_customer(customer, site)
-    });
-    match created {
-        Ok(id) => ok(201, json!({"success": true, "id": id})),
-        Err(e) => fail(e),
-    }
-}
-
-async fn edit_customer(
-    State(shared): State<SharedState>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let edited = entity(&form, "customer").and_then(|changes| {
-        let (by, site) = addressing(&state, &form)?;
-        let index = state
-            .customer_index(&key, by, site.as_deref())
-            .ok_or_else(ApiError::not_found)?;
-        state.edit_customer(index, changes)
-    });
-    match edited {
-        Ok(id) => ok(200, json!({"success": true, "id": id})),
-        Err(e) => fail(e),
-    }
-}
-
-async fn list_orders(
-    State(shared): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let paging = match paging(&query) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let (ids, external_ids, numbers, sites) = (
-        params(&query, "filter[ids][]"),
-        params(&query, "filter[externalIds][]"),
-        params(&query, "filter[numbers][]"),
-        params(&query, "filter[sites][]"),
-    );
-    let found: Vec<Value> = state
-        .orders
-        .iter()
-        .filter(|o| ids.is_empty() || in_list(&ids, &o["id"]))
-        .filter(|o| external_ids.is_empty() || in_list(&external_ids, &o["externalId"]))
-        .filter(|o| numbers.is_empty() || in_list(&numbers, &o["number"]))
-        .filter(|o| sites.is_empty() || in_list(&sites, &o["site"]))
-        .cloned()
-        .collect();
-    let (orders, pagination) = paginate(found, paging);
-    ok(
-        200,
-        json!({"success": true, "pagination": pagination, "orders": orders}),
-    )
-}
-
-async fn get_order(
-    State(shared): State<SharedState>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let found = addressing(&state, &query).and_then(|(by, site)| {
-        state
-            .order_index(&key, by, site.as_deref())
-            .map(|i| state.orders[i].clone())
-            .ok_or_else(ApiError::not_found)
-    });
-    match found {
-        Ok(order) => ok(200, json!({"success": true, "order": order})),
-        Err(e) => fail(e),
-    }
-}
-
-async fn create_order(
-    State(shared): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let created = entity(&form, "order").and_then(|order| {
-        let site = state.check_site(param(&form, "site"))?;
-        state.create_order(order, site)
-    });
-    match created {
-        Ok(order) => ok(
-            201,
-            json!({"success": true, "id": order["id"], "order": order}),
-        ),
-        Err(e) => fail(e),
-    }
-}
-
-async fn edit_order(
-    State(shared): State<SharedState>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let edited = entity(&form, "order").and_then(|changes| {
-        let (by, site) = addressing(&state, &form)?;
-        let index = state
-            .order_index(&key, by, site.as_deref())
-            .ok_or_else(ApiError::not_found)?;
-        state.edit_order(index, changes, "api")
-    });
-    match edited {
-        Ok(order) => ok(
-            200,
-            json!({"success": true, "id": order["id"], "order": order}),
-        ),
-        Err(e) => fail(e),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::bundle::diagnostics::closest;
 use crate::bundle::model::{DEFAULT_SCHEDULE, Schedule, Trigger};
 use crate::bundle::reader::{Decoder, Entry, child};
 use crate::bundle::yaml::Location;
+use crate::expr::PathRoot;
 
 /// Decode the trigger; the key template's reads go to `reads`.
 pub(super) fn decode_trigger(
@@ -71,7 +72,11 @@ pub(super) fn decode_trigger(
         Some(k) => dec.string(k.value, &k.path).and_then(|text| {
             let mut key_reads = Vec::new();
             let template = decode_template(dec, &text, k.value_at(), &k.path, &mut key_reads)?;
-            if key_reads.is_empty() {
+            // A key reading `steps.*` is reported by the reference check instead.
+            let reads_item_or_steps = key_reads
+                .iter()
+                .any(|r| matches!(r.path.root(), PathRoot::Item | PathRoot::Steps));
+            if !reads_item_or_steps {
                 dec.error(
                     k.value_at(),
                     &k.path,

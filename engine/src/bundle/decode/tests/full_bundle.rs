@@ -261,7 +261,10 @@ fn every_truncation_of_a_bundle_is_either_valid_or_explained() {
     for cut in cuts {
         let text = &FULL[..cut];
         if let Err(problems) = parse(text) {
-            assert!(!problems.is_empty(), "no problem reported for a cut at {cut}");
+            assert!(
+                !problems.is_empty(),
+                "no problem reported for a cut at {cut}"
+            );
         }
     }
 }

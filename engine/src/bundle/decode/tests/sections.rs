@@ -99,6 +99,14 @@ fn trigger_event_settings_and_key_are_checked() {
         only_problem(&constant_key)
             .starts_with("b.yaml:9:8 trigger.key: the key reads nothing from the item")
     );
+    let bundle_only = base_with(
+        "  event: new_call\n",
+        "  event: new_call\n  key: \"{{bundle.id}}\"\n",
+    );
+    assert!(
+        only_problem(&bundle_only)
+            .starts_with("b.yaml:9:8 trigger.key: the key reads nothing from the item")
+    );
 }
 
 #[test]
