@@ -104,7 +104,10 @@ mod tests {
 
     #[test]
     fn advice_follows_the_kind_of_failure() {
-        let rejected = ConnectorError::Rejected { status: 400, body: "bad phone".into() };
+        let rejected = ConnectorError::Rejected {
+            status: 400,
+            body: "bad phone".into(),
+        };
         assert_eq!(rejected.advice(), RetryAdvice::Never);
         let limited = ConnectorError::RateLimited {
             status: 429,
@@ -112,8 +115,14 @@ mod tests {
             body: String::new(),
         };
         assert_eq!(limited.advice(), RetryAdvice::After(Duration::from_secs(2)));
-        assert_eq!(ConnectorError::Transport("reset".into()).advice(), RetryAdvice::Backoff);
-        let auth = ConnectorError::Auth { status: 401, body: String::new() };
+        assert_eq!(
+            ConnectorError::Transport("reset".into()).advice(),
+            RetryAdvice::Backoff
+        );
+        let auth = ConnectorError::Auth {
+            status: 401,
+            body: String::new(),
+        };
         assert_eq!(auth.advice(), RetryAdvice::ConnectionBroken);
     }
 }

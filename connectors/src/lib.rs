@@ -17,9 +17,9 @@
 //!   settings, client, triggers, actions and an `emulator` that speaks the real wire format
 //!   on 127.0.0.1 for tests, examples and the demo.
 
-pub mod connector;
 #[cfg(test)]
 pub(crate) mod conformance;
+pub mod connector;
 pub mod emulation;
 pub mod error;
 pub mod registry;

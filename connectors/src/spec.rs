@@ -116,7 +116,11 @@ pub struct FieldSpec {
 
 /// Shorthand for declaring a field in the static tables.
 pub const fn field(name: &'static str, required: bool, description: &'static str) -> FieldSpec {
-    FieldSpec { name, required, description }
+    FieldSpec {
+        name,
+        required,
+        description,
+    }
 }
 
 /// Shorthand for declaring a setting in the static tables.
@@ -126,5 +130,10 @@ pub const fn setting(
     secret: bool,
     description: &'static str,
 ) -> SettingSpec {
-    SettingSpec { name, required, secret, description }
+    SettingSpec {
+        name,
+        required,
+        secret,
+        description,
+    }
 }

@@ -37,14 +37,18 @@ pub struct TokioClock {
 impl TokioClock {
     /// A clock that reads `start` now.
     pub fn starting_at(start: DateTime<Utc>) -> Self {
-        TokioClock { start, origin: tokio::time::Instant::now() }
+        TokioClock {
+            start,
+            origin: tokio::time::Instant::now(),
+        }
     }
 }
 
 impl Clock for TokioClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = self.origin.elapsed();
-        self.start + chrono::Duration::from_std(elapsed).unwrap_or_else(|_| chrono::Duration::zero())
+        self.start
+            + chrono::Duration::from_std(elapsed).unwrap_or_else(|_| chrono::Duration::zero())
     }
 }
 
@@ -58,7 +62,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock reading `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        ManualClock { now: std::sync::Mutex::new(start) }
+        ManualClock {
+            now: std::sync::Mutex::new(start),
+        }
     }
 
     /// Move forward by `by`.
@@ -85,7 +91,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn tokio_clock_follows_paused_time() {
-        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = TokioClock::starting_at(start);
         tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         assert_eq!(clock.now(), start + chrono::Duration::seconds(300));
@@ -93,7 +101,9 @@ mod tests {
 
     #[test]
     fn manual_clock_moves_only_when_told() {
-        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(std::time::Duration::from_secs(300));

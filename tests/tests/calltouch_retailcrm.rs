@@ -19,8 +19,12 @@ struct Crms {
 
 async fn crms() -> Crms {
     Crms {
-        calltouch: CalltouchEmulator::start(CalltouchEmulatorConfig::new("12345", CT_TOKEN)).await.unwrap(),
-        retail: RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(RC_KEY, "main")).await.unwrap(),
+        calltouch: CalltouchEmulator::start(CalltouchEmulatorConfig::new("12345", CT_TOKEN))
+            .await
+            .unwrap(),
+        retail: RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(RC_KEY, "main"))
+            .await
+            .unwrap(),
     }
 }
 
@@ -65,7 +69,12 @@ fn call_to_order(crms: &Crms) -> ferry::bundle::Bundle {
 fn phones_of(customers: &[Value]) -> Vec<String> {
     let mut phones: Vec<String> = customers
         .iter()
-        .map(|c| c["phones"][0]["number"].as_str().unwrap_or_default().to_string())
+        .map(|c| {
+            c["phones"][0]["number"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     phones.sort();
     phones
@@ -78,11 +87,16 @@ async fn s1_1_call_to_order_over_ticks_and_a_restart() {
     let crms = crms().await;
     let world = world();
     // A customer who called before ferry existed: reused, not created again.
-    let existing = crms.retail.add_customer(json!({"firstName": "Anna", "phones": [{"number": "79160000003"}]}));
+    let existing = crms
+        .retail
+        .add_customer(json!({"firstName": "Anna", "phones": [{"number": "79160000003"}]}));
 
-    crms.calltouch.add_call(call(5501, "+7 (916) 000-00-01", "10:01:00"));
-    crms.calltouch.add_call(call(5502, "79160000002", "10:02:00"));
-    crms.calltouch.add_call(call(5503, "79160000001", "10:03:00"));
+    crms.calltouch
+        .add_call(call(5501, "+7 (916) 000-00-01", "10:01:00"));
+    crms.calltouch
+        .add_call(call(5502, "79160000002", "10:02:00"));
+    crms.calltouch
+        .add_call(call(5503, "79160000001", "10:03:00"));
 
     let engine = world.engine(vec![call_to_order(&crms)]).await;
     let report = engine.tick().await.unwrap();
@@ -91,10 +105,15 @@ async fn s1_1_call_to_order_over_ticks_and_a_restart() {
 
     // Tick 2: two more calls arrive, one from a known phone and one from the old customer.
     world.next_tick();
-    crms.calltouch.add_call(call(5504, "79160000002", "10:06:00"));
-    crms.calltouch.add_call(call(5505, "79160000003", "10:07:00"));
+    crms.calltouch
+        .add_call(call(5504, "79160000002", "10:06:00"));
+    crms.calltouch
+        .add_call(call(5505, "79160000003", "10:07:00"));
     let report = engine.tick().await.unwrap();
-    assert_eq!(report.bundles[0].poll.items_new, 2, "only the new calls are queued");
+    assert_eq!(
+        report.bundles[0].poll.items_new, 2,
+        "only the new calls are queued"
+    );
     assert_eq!(report.counts.succeeded, 5);
     drop(engine);
 
@@ -112,28 +131,50 @@ async fn s1_1_call_to_order_over_ticks_and_a_restart() {
         let body = &deal.created;
         assert_eq!(body["status"], "PENDING", "{body}");
         assert_eq!(body["matching"][0]["type"], "call");
-        assert_eq!(body["matching"][0]["callParams"]["callId"].to_string(), deal.order_number);
+        assert_eq!(
+            body["matching"][0]["callParams"]["callId"].to_string(),
+            deal.order_number
+        );
     }
     // (b) one customer per phone: 01 and 02 created once each, 03 reused.
     let customers = crms.retail.customers();
-    assert_eq!(phones_of(&customers), vec!["79160000001", "79160000002", "79160000003"]);
+    assert_eq!(
+        phones_of(&customers),
+        vec!["79160000001", "79160000002", "79160000003"]
+    );
     // (c) one order per call, each for the customer with the caller's phone.
     let orders = crms.retail.orders();
     assert_eq!(orders.len(), 5);
     for order in &orders {
         let call_id = order["externalId"].as_str().unwrap();
-        let deal = crms.calltouch.deal(call_id).expect("the order carries its deal's number");
+        let deal = crms
+            .calltouch
+            .deal(call_id)
+            .expect("the order carries its deal's number");
         let phone = order["phone"].as_str().unwrap();
         let customer_id = order["customer"]["id"].as_i64().unwrap();
         let customer = customers.iter().find(|c| c["id"] == customer_id).unwrap();
         assert_eq!(customer["phones"][0]["number"], phone);
         assert_eq!(order["status"], "new");
-        let raw = if call_id == "5501" { "+7 (916) 000-00-01" } else { phone };
-        assert_eq!(order["firstName"], format!("Order from Calltouch call, number {raw}"));
+        let raw = if call_id == "5501" {
+            "+7 (916) 000-00-01"
+        } else {
+            phone
+        };
+        assert_eq!(
+            order["firstName"],
+            format!("Order from Calltouch call, number {raw}")
+        );
         assert_eq!(order["source"]["source"], "yandex");
         assert_eq!(order["customFields"]["tags"], "press-1|sales-line");
         assert!(!deal.order_number.is_empty());
     }
-    let reused = orders.iter().filter(|o| o["customer"]["id"] == existing).count();
-    assert_eq!(reused, 1, "the existing customer got the order of call 5505");
+    let reused = orders
+        .iter()
+        .filter(|o| o["customer"]["id"] == existing)
+        .count();
+    assert_eq!(
+        reused, 1,
+        "the existing customer got the order of call 5505"
+    );
 }

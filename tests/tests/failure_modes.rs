@@ -18,3 +18,6 @@ mod harness;
 
 #[path = "failure_modes/validation.rs"]
 mod validation;
+
+#[path = "failure_modes/retries.rs"]
+mod retries;

@@ -36,12 +36,20 @@ fn names(entry: &Value) -> impl Iterator<Item = Value> + '_ {
 
 /// Add `tags`, `tags_tones` and `tags_number` to a call record.
 pub(crate) fn add_call_fields(call: &mut Value) {
-    let Some(tags) = call.get("callTags").and_then(Value::as_array).cloned() else { return };
+    let Some(tags) = call.get("callTags").and_then(Value::as_array).cloned() else {
+        return;
+    };
     let all: Vec<Value> = tags.iter().flat_map(names).collect();
-    let tones: Vec<Value> =
-        tags.iter().filter(|t| mentions(t, &["tone", "dtmf", "тон"])).flat_map(names).collect();
-    let number: Vec<Value> =
-        tags.iter().filter(|t| mentions(t, &["number", "phone", "номер"])).flat_map(names).collect();
+    let tones: Vec<Value> = tags
+        .iter()
+        .filter(|t| mentions(t, &["tone", "dtmf", "тон"]))
+        .flat_map(names)
+        .collect();
+    let number: Vec<Value> = tags
+        .iter()
+        .filter(|t| mentions(t, &["number", "phone", "номер"]))
+        .flat_map(names)
+        .collect();
     if let Some(item) = call.as_object_mut() {
         insert_missing(item, "tags", Value::Array(all));
         insert_missing(item, "tags_tones", Value::Array(tones));
@@ -61,7 +69,9 @@ pub(crate) fn add_request_fields(request: &mut Value) {
         .as_array()
         .and_then(|contacts| {
             contacts.iter().find(|c| {
-                c["contactType"].as_str().is_some_and(|t| t.to_lowercase().contains("mail"))
+                c["contactType"]
+                    .as_str()
+                    .is_some_and(|t| t.to_lowercase().contains("mail"))
             })
         })
         .and_then(|c| c["contactValue"].as_str())

@@ -141,7 +141,11 @@ impl MoySkladClient {
             let error = classify(&response, self.http.redactor());
             // MoySklad says how long to wait in its own headers; hold every request to
             // this account for that long, not only this item's retry.
-            if let ConnectorError::RateLimited { retry_after: Some(wait), .. } = &error {
+            if let ConnectorError::RateLimited {
+                retry_after: Some(wait),
+                ..
+            } = &error
+            {
                 self.http.pause_for(*wait);
             }
             return Err(error);

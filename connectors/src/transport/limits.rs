@@ -10,9 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use governor::clock::{Clock, Reference};
+use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
-use governor::middleware::NoOpMiddleware;
 use governor::{Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -36,7 +36,12 @@ pub struct RateLimit {
 impl RateLimit {
     /// `requests` per `per`, no concurrency cap.
     pub const fn per(requests: u32, per: Duration) -> Self {
-        RateLimit { requests, per, burst: None, max_parallel: None }
+        RateLimit {
+            requests,
+            per,
+            burst: None,
+            max_parallel: None,
+        }
     }
 }
 
@@ -102,11 +107,15 @@ impl AccountLimiter {
         let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
             .expect("positive period")
             .allow_burst(burst);
-        let clock = TokioClock { start: Instant::now() };
+        let clock = TokioClock {
+            start: Instant::now(),
+        };
         AccountLimiter {
             rate: RateLimiter::direct_with_clock(quota, clock.clone()),
             clock,
-            parallel: limit.max_parallel.map(|n| std::sync::Arc::new(Semaphore::new(n.max(1)))),
+            parallel: limit
+                .max_parallel
+                .map(|n| std::sync::Arc::new(Semaphore::new(n.max(1)))),
             paused_until: Mutex::new(None),
         }
     }
@@ -114,7 +123,12 @@ impl AccountLimiter {
     /// Wait until a request may be sent, then hold a concurrency slot.
     pub async fn acquire(&self) -> Permit {
         let slot = match &self.parallel {
-            Some(sem) => Some(sem.clone().acquire_owned().await.expect("semaphore never closed")),
+            Some(sem) => Some(
+                sem.clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore never closed"),
+            ),
             None => None,
         };
         loop {
@@ -160,24 +174,40 @@ mod tests {
             stamps.push(start.elapsed());
         }
         for (i, t) in stamps.iter().enumerate() {
-            let in_window = stamps[i..].iter().filter(|s| **s < *t + Duration::from_secs(1)).count();
-            assert!(in_window <= 7, "{in_window} requests within 1 s starting at {t:?}");
+            let in_window = stamps[i..]
+                .iter()
+                .filter(|s| **s < *t + Duration::from_secs(1))
+                .count();
+            assert!(
+                in_window <= 7,
+                "{in_window} requests within 1 s starting at {t:?}"
+            );
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_leaky_bucket_allows_its_burst_then_drains_at_the_rate() {
-        let limit = RateLimit { burst: Some(50), ..RateLimit::per(2, Duration::from_secs(1)) };
+        let limit = RateLimit {
+            burst: Some(50),
+            ..RateLimit::per(2, Duration::from_secs(1))
+        };
         let limiter = AccountLimiter::new(limit);
         let start = Instant::now();
         for _ in 0..50 {
             let _p = limiter.acquire().await;
         }
-        assert!(start.elapsed() < Duration::from_millis(1), "the burst goes at once");
+        assert!(
+            start.elapsed() < Duration::from_millis(1),
+            "the burst goes at once"
+        );
         for _ in 0..4 {
             let _p = limiter.acquire().await;
         }
-        assert!(start.elapsed() >= Duration::from_millis(1_900), "then 2 per second: {:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(1_900),
+            "then 2 per second: {:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -191,7 +221,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn concurrency_is_capped() {
-        let limit = RateLimit { max_parallel: Some(2), ..RateLimit::per(1000, Duration::from_secs(1)) };
+        let limit = RateLimit {
+            max_parallel: Some(2),
+            ..RateLimit::per(1000, Duration::from_secs(1))
+        };
         let limiter = std::sync::Arc::new(AccountLimiter::new(limit));
         let a = limiter.acquire().await;
         let _b = limiter.acquire().await;

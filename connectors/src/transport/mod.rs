@@ -80,19 +80,25 @@ impl HttpTransport {
     /// This transport, but every connection built from it uses `limit` instead of its
     /// connector's default (a bundle's `rate_limit:` on a connection).
     pub fn with_rate_limit_override(&self, limit: Option<RateLimit>) -> HttpTransport {
-        HttpTransport { rate_limit_override: limit, ..self.clone() }
+        HttpTransport {
+            rate_limit_override: limit,
+            ..self.clone()
+        }
     }
 
     /// A client for one connection. Connections that share `account_key` (the same CRM
     /// account reached from several bundles) share one limiter, so together they stay
     /// under the account's limit.
     pub fn connection(&self, options: ConnectionOptions) -> ConnectionClient {
-        let limiter = self.rate_limit_override.or(options.rate_limit).map(|limit| {
-            let mut map = self.limiters.lock().expect("limiter map poisoned");
-            map.entry(options.account_key.clone())
-                .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
-                .clone()
-        });
+        let limiter = self
+            .rate_limit_override
+            .or(options.rate_limit)
+            .map(|limit| {
+                let mut map = self.limiters.lock().expect("limiter map poisoned");
+                map.entry(options.account_key.clone())
+                    .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
+                    .clone()
+            });
         ConnectionClient {
             client: self.client.clone(),
             config: self.config.clone(),
@@ -136,7 +142,10 @@ impl ConnectionClient {
     /// Send a request: wait for the account's limiter, send, read at most the size cap.
     /// Any HTTP status is returned as a response; use [`HttpResponse::error_for_status`]
     /// (or a connector's own mapping first) to turn failures into errors.
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse, ConnectorError> {
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, ConnectorError> {
         let _permit = match &self.limiter {
             Some(limiter) => Some(limiter.acquire().await),
             None => None,

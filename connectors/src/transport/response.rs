@@ -35,7 +35,13 @@ impl HttpResponse {
         redactor: Redactor,
         max_error_body_chars: usize,
     ) -> Self {
-        HttpResponse { status, headers, body, redactor, max_error_body_chars }
+        HttpResponse {
+            status,
+            headers,
+            body,
+            redactor,
+            max_error_body_chars,
+        }
     }
 
     /// Whether the status is 2xx.
@@ -96,10 +102,16 @@ impl HttpResponse {
         let body = self.body_excerpt();
         let status = self.status;
         match status {
-            429 => ConnectorError::RateLimited { status, retry_after: self.asked_wait(), body },
-            503 if self.asked_wait().is_some() => {
-                ConnectorError::RateLimited { status, retry_after: self.asked_wait(), body }
-            }
+            429 => ConnectorError::RateLimited {
+                status,
+                retry_after: self.asked_wait(),
+                body,
+            },
+            503 if self.asked_wait().is_some() => ConnectorError::RateLimited {
+                status,
+                retry_after: self.asked_wait(),
+                body,
+            },
             408 | 425 | 500..=599 => ConnectorError::Server { status, body },
             401 => ConnectorError::Auth { status, body },
             _ => ConnectorError::Rejected { status, body },
@@ -134,7 +146,13 @@ mod tests {
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        HttpResponse::new(status, map, Bytes::from(body.to_string()), Redactor::new(["sekret-key".to_string()]), 50)
+        HttpResponse::new(
+            status,
+            map,
+            Bytes::from(body.to_string()),
+            Redactor::new(["sekret-key".to_string()]),
+            50,
+        )
     }
 
     #[test]
@@ -145,7 +163,10 @@ mod tests {
         assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("99999999", now), Some(MAX_HONORED_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("99999999", now),
+            Some(MAX_HONORED_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
@@ -153,11 +174,26 @@ mod tests {
     fn statuses_map_to_the_right_advice() {
         use crate::error::RetryAdvice;
         let limited = response(429, &[("retry-after", "2")], "slow down");
-        assert_eq!(limited.to_error().advice(), RetryAdvice::After(Duration::from_secs(2)));
-        assert_eq!(response(503, &[], "").to_error().advice(), RetryAdvice::Backoff);
-        assert_eq!(response(408, &[], "").to_error().advice(), RetryAdvice::Backoff);
-        assert_eq!(response(422, &[], "bad").to_error().advice(), RetryAdvice::Never);
-        assert_eq!(response(401, &[], "").to_error().advice(), RetryAdvice::ConnectionBroken);
+        assert_eq!(
+            limited.to_error().advice(),
+            RetryAdvice::After(Duration::from_secs(2))
+        );
+        assert_eq!(
+            response(503, &[], "").to_error().advice(),
+            RetryAdvice::Backoff
+        );
+        assert_eq!(
+            response(408, &[], "").to_error().advice(),
+            RetryAdvice::Backoff
+        );
+        assert_eq!(
+            response(422, &[], "bad").to_error().advice(),
+            RetryAdvice::Never
+        );
+        assert_eq!(
+            response(401, &[], "").to_error().advice(),
+            RetryAdvice::ConnectionBroken
+        );
     }
 
     #[test]

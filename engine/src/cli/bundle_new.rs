@@ -47,7 +47,11 @@ fn template_path(args: &NewArgs) -> PathBuf {
         return direct;
     }
     let under = args.templates.join(&args.from);
-    if under.is_file() { under } else { under.with_extension("yaml") }
+    if under.is_file() {
+        under
+    } else {
+        under.with_extension("yaml")
+    }
 }
 
 /// Replace the top-level `key:` line's value, keeping any trailing comment.
@@ -60,7 +64,14 @@ fn replace_top_level(text: &str, key: &str, value: &str) -> Option<String> {
             if !replaced && line.starts_with(&prefix) {
                 replaced = true;
                 let rest = &line[prefix.len()..];
-                let comment = rest.find(" #").map(|i| &rest[i..]).unwrap_or("");
+                // Keep the comment and the spaces that align it.
+                let comment = rest
+                    .find(" #")
+                    .map(|i| {
+                        let start = rest[..i].trim_end().len();
+                        &rest[start..]
+                    })
+                    .unwrap_or("");
                 format!("{prefix} {value}{comment}")
             } else {
                 line.to_string()
@@ -72,9 +83,11 @@ fn replace_top_level(text: &str, key: &str, value: &str) -> Option<String> {
 
 /// Build the new bundle's text from a template's text.
 pub fn instantiate(template: &str, name: &str, id: &str) -> Result<String, String> {
-    let with_id = replace_top_level(template, "id", id).ok_or("the template has no top-level `id:` line")?;
+    let with_id =
+        replace_top_level(template, "id", id).ok_or("the template has no top-level `id:` line")?;
     let quoted = serde_json::to_string(name).map_err(|e| e.to_string())?;
-    replace_top_level(&with_id, "name", &quoted).ok_or_else(|| "the template has no top-level `name:` line".into())
+    replace_top_level(&with_id, "name", &quoted)
+        .ok_or_else(|| "the template has no top-level `name:` line".into())
 }
 
 /// Run it.
@@ -86,16 +99,30 @@ pub fn execute(args: NewArgs) -> Result<ExitCode, CliError> {
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
     let id = format!("{slug}-{suffix}");
     let text = instantiate(&template, &args.name, &id)?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{slug}.yaml")));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{slug}.yaml")));
     if out.exists() {
         return Err(format!("{} already exists; choose another --out", out.display()).into());
     }
     if let Err(problems) = parse_bundle(&out, &text) {
-        return Err(format!("the template {} does not validate:\n{problems}", source.display()).into());
+        return Err(format!(
+            "the template {} does not validate:\n{problems}",
+            source.display()
+        )
+        .into());
     }
     write_new(&out, &text)?;
-    println!("created {} (id {id}) from {}", out.display(), source.display());
-    println!("next: edit the connection settings and secrets references, then `ferry validate {}`", out.display());
+    println!(
+        "created {} (id {id}) from {}",
+        out.display(),
+        source.display()
+    );
+    println!(
+        "next: edit the connection settings and secrets references, then `ferry validate {}`",
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -70,7 +70,12 @@ pub async fn execute(args: RunsArgs) -> Result<ExitCode, CliError> {
     let now = SystemClock.now().timestamp_millis();
     match &args.action {
         None => {
-            let runs = store.list_runs(RunQuery { bundle_id: args.bundle.clone(), limit: args.limit }).await?;
+            let runs = store
+                .list_runs(RunQuery {
+                    bundle_id: args.bundle.clone(),
+                    limit: args.limit,
+                })
+                .await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&runs)?);
             } else if runs.is_empty() {

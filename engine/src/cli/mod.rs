@@ -71,7 +71,10 @@ pub enum BundleCommand {
 pub fn main_entry() -> ExitCode {
     let cli = Cli::parse();
     setup::init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -83,7 +86,9 @@ pub fn main_entry() -> ExitCode {
             Command::Validate { paths, json } => validate::execute(&paths, json),
             Command::Run(args) => run::execute(args).await,
             Command::Runs(args) => history::execute(args).await,
-            Command::Bundle { command: BundleCommand::New(args) } => bundle_new::execute(args),
+            Command::Bundle {
+                command: BundleCommand::New(args),
+            } => bundle_new::execute(args),
         }
     });
     match result {

@@ -66,7 +66,10 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
             Err(e) => {
                 // One bundle's missing secret must not stop the others.
                 broken += 1;
-                eprintln!("error: {}; this bundle will not run", setup::error_chain(&e));
+                eprintln!(
+                    "error: {}; this bundle will not run",
+                    setup::error_chain(&e)
+                );
             }
         }
     }
@@ -89,13 +92,21 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
             println!("{}", tick_table(engine.store().as_ref(), &report).await?);
         }
         let failed = report.bundles.iter().any(|b| b.poll.error.is_some());
-        return Ok(if failed || broken > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        return Ok(if failed || broken > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
 
     eprintln!("ferry is running; Ctrl-C or SIGTERM stops it after in-flight steps finish");
     engine.run_until(shutdown_signal()).await?;
     eprintln!("stopped");
-    Ok(if broken > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if broken > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

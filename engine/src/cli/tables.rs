@@ -8,7 +8,9 @@ use crate::store::{ItemCounts, RunDetail, RunQuery, RunSummary, Store, StoreErro
 
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table.set_header(header.iter().copied());
     table
 }
@@ -33,21 +35,60 @@ fn count_cells(c: &ItemCounts) -> Vec<String> {
 
 /// The summary of a `--once` tick: one row per bundle.
 pub async fn tick_table(store: &dyn Store, report: &TickReport) -> Result<String, StoreError> {
-    let mut table = new_table(&["run", "bundle", "seen", "new", "succeeded", "filtered", "skipped", "waiting", "failed", "held", "poll error"]);
+    let mut table = new_table(&[
+        "run",
+        "bundle",
+        "seen",
+        "new",
+        "succeeded",
+        "filtered",
+        "skipped",
+        "waiting",
+        "failed",
+        "held",
+        "poll error",
+    ]);
     for b in &report.bundles {
-        let runs = store.list_runs(RunQuery { bundle_id: Some(b.poll.bundle_id.clone()), limit: 1 }).await?;
+        let runs = store
+            .list_runs(RunQuery {
+                bundle_id: Some(b.poll.bundle_id.clone()),
+                limit: 1,
+            })
+            .await?;
         let counts = runs.first().map(|r| r.counts.clone()).unwrap_or_default();
-        let mut row = vec![b.poll.run_id.to_string(), b.bundle_name.clone(), b.poll.items_seen.to_string(), b.poll.items_new.to_string()];
+        let mut row = vec![
+            b.poll.run_id.to_string(),
+            b.bundle_name.clone(),
+            b.poll.items_seen.to_string(),
+            b.poll.items_new.to_string(),
+        ];
         row.extend(count_cells(&counts));
         row.push(b.poll.error.clone().unwrap_or_default());
         table.add_row(row);
     }
-    Ok(format!("{table}\n{} item(s) processed this tick; `ferry runs show RUN` for details", report.items_processed))
+    Ok(format!(
+        "{table}\n{} item(s) processed this tick; `ferry runs show RUN` for details",
+        report.items_processed
+    ))
 }
 
 /// `ferry runs`.
 pub fn runs_table(runs: &[RunSummary]) -> String {
-    let mut table = new_table(&["run", "bundle", "started (UTC)", "poll", "seen", "new", "succeeded", "filtered", "skipped", "waiting", "failed", "held", "error"]);
+    let mut table = new_table(&[
+        "run",
+        "bundle",
+        "started (UTC)",
+        "poll",
+        "seen",
+        "new",
+        "succeeded",
+        "filtered",
+        "skipped",
+        "waiting",
+        "failed",
+        "held",
+        "error",
+    ]);
     for r in runs {
         let mut row = vec![
             r.id.to_string(),
@@ -69,12 +110,26 @@ pub fn run_detail_table(detail: &RunDetail) -> String {
     let r = &detail.run;
     let mut out = format!(
         "run {} of {} ({}), started {} UTC, poll {}: {} seen, {} new\n",
-        r.id, r.bundle_name, r.bundle_id, format_time(r.started_at), r.status.as_str(), r.items_seen, r.items_new
+        r.id,
+        r.bundle_name,
+        r.bundle_id,
+        format_time(r.started_at),
+        r.status.as_str(),
+        r.items_seen,
+        r.items_new
     );
     if let Some(e) = &r.error {
         out.push_str(&format!("poll error: {e}\n"));
     }
-    let mut table = new_table(&["item", "key", "status", "step", "step status", "attempts", "error"]);
+    let mut table = new_table(&[
+        "item",
+        "key",
+        "status",
+        "step",
+        "step status",
+        "attempts",
+        "error",
+    ]);
     for item in &detail.items {
         let item_error = item.error.clone().unwrap_or_default();
         let status = match item.due_at {
@@ -82,14 +137,30 @@ pub fn run_detail_table(detail: &RunDetail) -> String {
             None => item.status_word().to_string(),
         };
         if item.steps.is_empty() {
-            table.add_row(vec![item.id.to_string(), item.key.clone(), status, String::new(), String::new(), String::new(), item_error]);
+            table.add_row(vec![
+                item.id.to_string(),
+                item.key.clone(),
+                status,
+                String::new(),
+                String::new(),
+                String::new(),
+                item_error,
+            ]);
             continue;
         }
         for (i, step) in item.steps.iter().enumerate() {
             let first = i == 0;
             table.add_row(vec![
-                if first { item.id.to_string() } else { String::new() },
-                if first { item.key.clone() } else { String::new() },
+                if first {
+                    item.id.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    item.key.clone()
+                } else {
+                    String::new()
+                },
                 if first { status.clone() } else { String::new() },
                 step.step_id.clone(),
                 step.status.as_str().to_string(),

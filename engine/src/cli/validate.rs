@@ -20,7 +20,13 @@ pub fn execute(paths: &[PathBuf], json_output: bool) -> Result<ExitCode, CliErro
                 println!("{}", json!({"ok": true, "bundles": list}));
             } else {
                 for b in &bundles {
-                    println!("ok  {}  {} ({}, {} steps)", b.path.display(), b.id, b.name, b.steps.len());
+                    println!(
+                        "ok  {}  {} ({}, {} steps)",
+                        b.path.display(),
+                        b.id,
+                        b.name,
+                        b.steps.len()
+                    );
                 }
                 println!("{} bundle(s) valid", bundles.len());
             }

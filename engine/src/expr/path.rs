@@ -48,9 +48,15 @@ impl FieldPath {
                 if root == PathRoot::Steps && parts.is_empty() {
                     return Err(format!("`{text}` must name a step: steps.<id>.<field>"));
                 }
-                Ok(FieldPath { root, segments: parts })
+                Ok(FieldPath {
+                    root,
+                    segments: parts,
+                })
             }
-            None => Ok(FieldPath { root: PathRoot::Item, segments: parts }),
+            None => Ok(FieldPath {
+                root: PathRoot::Item,
+                segments: parts,
+            }),
         }
     }
 

@@ -43,7 +43,11 @@ mod tests {
         let i = Duration::from_secs(2);
         let m = Duration::from_secs(600);
         let delays: Vec<_> = (0..50).map(|_| retry_delay(5, i, m)).collect();
-        assert!(delays.iter().all(|d| *d <= Duration::from_secs(32) && *d >= Duration::from_millis(3200)));
+        assert!(
+            delays
+                .iter()
+                .all(|d| *d <= Duration::from_secs(32) && *d >= Duration::from_millis(3200))
+        );
         let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
         assert!(distinct.len() > 10, "no jitter: {delays:?}");
     }

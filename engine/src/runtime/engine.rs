@@ -17,7 +17,9 @@ use super::prepared::PreparedBundle;
 use super::runner::{ItemOutcome, RunnerContext, run_item};
 use super::scheduler::{next_fire, poll_lease_ms};
 use crate::clock::SharedClock;
-use crate::store::{BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, Store, StoreError};
+use crate::store::{
+    BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, Store, StoreError,
+};
 
 /// Engine tuning.
 #[derive(Debug, Clone)]
@@ -98,9 +100,21 @@ impl Engine {
                 })
                 .await?;
         }
-        let by_id = bundles.iter().map(|b| (b.bundle.id.clone(), b.clone())).collect();
+        let by_id = bundles
+            .iter()
+            .map(|b| (b.bundle.id.clone(), b.clone()))
+            .collect();
         let (stop_tx, _) = watch::channel(false);
-        Ok(Engine { store, clock, config, bundles, by_id, key_locks: KeyLocks::default(), stop_tx, wake: Arc::new(Notify::new()) })
+        Ok(Engine {
+            store,
+            clock,
+            config,
+            bundles,
+            by_id,
+            key_locks: KeyLocks::default(),
+            stop_tx,
+            wake: Arc::new(Notify::new()),
+        })
     }
 
     /// The store.
@@ -120,16 +134,24 @@ impl Engine {
 
     /// Poll every enabled bundle once (concurrently), then process every item that is due.
     pub async fn tick(&self) -> Result<TickReport, StoreError> {
-        let polls = futures::future::join_all(self.enabled().map(|b| self.poll_one(b.clone()))).await;
+        let polls =
+            futures::future::join_all(self.enabled().map(|b| self.poll_one(b.clone()))).await;
         let mut bundles = Vec::new();
         for (bundle, poll) in self.enabled().zip(polls) {
             if let Some(poll) = poll? {
-                bundles.push(BundleTick { poll, bundle_name: bundle.bundle.name.clone() });
+                bundles.push(BundleTick {
+                    poll,
+                    bundle_name: bundle.bundle.name.clone(),
+                });
             }
         }
         let items_processed = self.drain().await?;
         let counts = self.store.item_counts(None).await?;
-        Ok(TickReport { bundles, items_processed, counts })
+        Ok(TickReport {
+            bundles,
+            items_processed,
+            counts,
+        })
     }
 
     fn poll_task(&self) -> PollTask {
@@ -142,7 +164,10 @@ impl Engine {
     }
 
     /// Poll one bundle if this worker wins the tick's poll lease.
-    async fn poll_one(&self, bundle: Arc<PreparedBundle>) -> Result<Option<PollReport>, StoreError> {
+    async fn poll_one(
+        &self,
+        bundle: Arc<PreparedBundle>,
+    ) -> Result<Option<PollReport>, StoreError> {
         self.poll_task().poll(&bundle).await
     }
 
@@ -194,7 +219,12 @@ impl Engine {
         let key_locks = self.key_locks.clone();
         let stopping = self.stop_tx.subscribe();
         set.spawn(async move {
-            let ctx = RunnerContext { store: store.as_ref(), clock: clock.as_ref(), key_locks: &key_locks, stopping: &stopping };
+            let ctx = RunnerContext {
+                store: store.as_ref(),
+                clock: clock.as_ref(),
+                key_locks: &key_locks,
+                stopping: &stopping,
+            };
             let item_id = item.id;
             let outcome = run_item(ctx, &bundle, item).await;
             if let Err(StoreError::LostClaim { .. }) = &outcome {
@@ -243,8 +273,12 @@ impl Engine {
         let mut polls: JoinSet<String> = JoinSet::new();
         let mut polling: std::collections::HashSet<String> = Default::default();
         loop {
-            let Some(earliest) = next.values().min().copied() else { return Ok(()) };
-            let wait = (earliest - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+            let Some(earliest) = next.values().min().copied() else {
+                return Ok(());
+            };
+            let wait = (earliest - self.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop_rx.wait_for(|s| *s) => return Ok(()),
@@ -257,7 +291,9 @@ impl Engine {
             let now = self.clock.now();
             for b in self.enabled() {
                 let id = &b.bundle.id;
-                let Some(due) = next.get(id).copied() else { continue };
+                let Some(due) = next.get(id).copied() else {
+                    continue;
+                };
                 if due > now {
                     continue;
                 }
@@ -311,10 +347,8 @@ impl Engine {
             }
             tokio::select! {
                 joined = in_flight.join_next() => {
-                    if let Some(joined) = joined {
-                        if let Err(e) = joined.expect("item task panicked") {
-                            tracing::error!(error = %e, "store error while running an item");
-                        }
+                    if let Some(Err(e)) = joined.map(|j| j.expect("item task panicked")) {
+                        tracing::error!(error = %e, "store error while running an item");
                     }
                 }
                 _ = self.wake.notified() => {}

@@ -36,7 +36,10 @@ impl KeyLocks {
             };
             held.push((key, lock.lock_owned().await));
         }
-        HeldKeys { owner: self.clone(), held }
+        HeldKeys {
+            owner: self.clone(),
+            held,
+        }
     }
 
     /// How many keys currently have a lock object (for tests: unused ones are dropped).
@@ -69,7 +72,10 @@ mod tests {
         let locks = KeyLocks::default();
         let first = locks.lock_all(vec!["phone:7916".into()]).await;
         let l2 = locks.clone();
-        let same = tokio::spawn(async move { l2.lock_all(vec!["phone:7916".into(), "email:a".into()]).await });
+        let same = tokio::spawn(async move {
+            l2.lock_all(vec!["phone:7916".into(), "email:a".into()])
+                .await
+        });
         let other = locks.lock_all(vec!["phone:7999".into()]).await;
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert!(!same.is_finished());

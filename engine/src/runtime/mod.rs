@@ -21,7 +21,6 @@ pub mod runner;
 pub mod scheduler;
 pub mod secrets;
 
-
 pub use engine::{Engine, EngineConfig, TickReport};
 pub use prepared::{PrepareError, PreparedBundle};
 pub use secrets::SecretSource;

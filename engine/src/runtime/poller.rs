@@ -44,9 +44,20 @@ pub async fn poll_bundle(
     let trigger = &bundle.bundle.trigger;
     let bundle_id = bundle.bundle.id.clone();
     let now = clock.now();
-    let run_id = store.start_run(NewRun { bundle_id: bundle_id.clone(), started_at: now.timestamp_millis() }).await?;
+    let run_id = store
+        .start_run(NewRun {
+            bundle_id: bundle_id.clone(),
+            started_at: now.timestamp_millis(),
+        })
+        .await?;
     let cursor = store.cursor(&bundle_id).await?;
-    let mut report = PollReport { bundle_id: bundle_id.clone(), run_id, items_seen: 0, items_new: 0, error: None };
+    let mut report = PollReport {
+        bundle_id: bundle_id.clone(),
+        run_id,
+        items_seen: 0,
+        items_new: 0,
+        error: None,
+    };
 
     let result = async {
         let connector = bundle.connector(&trigger.connection)?;
@@ -133,7 +144,11 @@ impl From<ferry_connectors::ConnectorError> for PollFailure {
 /// the run history, and its steps fail visibly if they need the same field.
 fn keyed(bundle: &PreparedBundle, payload: Value) -> NewItem {
     let steps = Map::new();
-    let ctx = EvalContext { item: &payload, steps: &steps, bundle: &bundle.bundle_json };
+    let ctx = EvalContext {
+        item: &payload,
+        steps: &steps,
+        bundle: &bundle.bundle_json,
+    };
     let key = match bundle.bundle.trigger.key.render_text(&ctx) {
         Ok(key) if !key.trim().is_empty() => key,
         _ => {

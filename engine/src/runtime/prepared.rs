@@ -29,7 +29,9 @@ pub struct PreparedBundle {
 
 impl std::fmt::Debug for PreparedBundle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedBundle").field("id", &self.bundle.id).finish_non_exhaustive()
+        f.debug_struct("PreparedBundle")
+            .field("id", &self.bundle.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,24 +68,31 @@ impl PreparedBundle {
         bundle: Bundle,
         secrets: &SecretSource,
         http: &HttpTransport,
-    ) -> Result<PreparedBundle, PrepareError> {
+    ) -> Result<PreparedBundle, Box<PrepareError>> {
         let mut connectors = HashMap::new();
         let mut redactor = Redactor::default();
         for (name, connection) in &bundle.connections {
-            let kind = registry::find(&connection.kind).ok_or_else(|| PrepareError::Connector {
-                bundle: bundle.id.clone(),
-                connection: name.clone(),
-                source: ConnectorError::Config(format!("unknown connector kind `{}`", connection.kind)),
+            let kind = registry::find(&connection.kind).ok_or_else(|| {
+                Box::new(PrepareError::Connector {
+                    bundle: bundle.id.clone(),
+                    connection: name.clone(),
+                    source: ConnectorError::Config(format!(
+                        "unknown connector kind `{}`",
+                        connection.kind
+                    )),
+                })
             })?;
             let spec = kind.spec();
             let mut values = connection.settings.clone();
             let mut resolved = BTreeMap::new();
             for (setting, reference) in &connection.secrets {
-                let value = secrets.resolve(reference).map_err(|source| PrepareError::Secret {
-                    bundle: bundle.id.clone(),
-                    connection: name.clone(),
-                    setting: setting.clone(),
-                    source,
+                let value = secrets.resolve(reference).map_err(|source| {
+                    Box::new(PrepareError::Secret {
+                        bundle: bundle.id.clone(),
+                        connection: name.clone(),
+                        setting: setting.clone(),
+                        source,
+                    })
                 })?;
                 // A reference in a non-secret setting (a site id from the environment) is
                 // configuration, not a credential: it stays readable in messages.
@@ -99,16 +108,24 @@ impl PreparedBundle {
                 http: http.with_rate_limit_override(connection.rate_limit),
                 connection_name: name.clone(),
             };
-            let connector = kind.build(settings, &ctx).map_err(|source| PrepareError::Connector {
-                bundle: bundle.id.clone(),
-                connection: name.clone(),
-                source,
+            let connector = kind.build(settings, &ctx).map_err(|source| {
+                Box::new(PrepareError::Connector {
+                    bundle: bundle.id.clone(),
+                    connection: name.clone(),
+                    source,
+                })
             })?;
             connectors.insert(name.clone(), connector);
         }
         let bundle_json = json!({"id": bundle.id, "name": bundle.name});
         let concurrency = Arc::new(Semaphore::new(bundle.run.concurrency.max(1)));
-        Ok(PreparedBundle { bundle, connectors, redactor, bundle_json, concurrency })
+        Ok(PreparedBundle {
+            bundle,
+            connectors,
+            redactor,
+            bundle_json,
+            concurrency,
+        })
     }
 
     /// The connector of a connection (validation guarantees it exists).

@@ -58,7 +58,11 @@ enum StepResult {
     /// The step was skipped (`when` false); continue.
     Skipped,
     /// The item ends here with this settlement.
-    Settle { status: ItemStatus, due_in: Option<Duration>, reason: Option<String> },
+    Settle {
+        status: ItemStatus,
+        due_in: Option<Duration>,
+        reason: Option<String>,
+    },
 }
 
 /// `hash(bundle, item key, step)`: the same on every retry of the step.
@@ -76,14 +80,22 @@ pub fn idempotency_key(bundle_id: &str, item_key: &str, step_id: &str) -> String
 /// left out; such searches are rare and still protected by the target's own checks).
 pub fn dedup_lock_keys(bundle: &PreparedBundle, item: &Value) -> Vec<String> {
     let no_steps = Map::new();
-    let ctx = EvalContext { item, steps: &no_steps, bundle: &bundle.bundle_json };
+    let ctx = EvalContext {
+        item,
+        steps: &no_steps,
+        bundle: &bundle.bundle_json,
+    };
     let mut keys = Vec::new();
     for step in &bundle.bundle.steps {
         let Some(dedup) = &step.dedup else { continue };
-        let Some(connection) = bundle.bundle.connections.get(&step.connection) else { continue };
+        let Some(connection) = bundle.bundle.connections.get(&step.connection) else {
+            continue;
+        };
         let account = Value::Object(connection.settings.clone()).to_string();
         for field in &dedup.search_by {
-            let Some(mapping) = step.with.get(field) else { continue };
+            let Some(mapping) = step.with.get(field) else {
+                continue;
+            };
             if let Ok(value) = evaluate_mapping(mapping, &ctx) {
                 let text = match value {
                     Value::Null => continue,
@@ -104,8 +116,15 @@ pub async fn run_item(
     bundle: &PreparedBundle,
     item: ClaimedItem,
 ) -> Result<ItemOutcome, StoreError> {
-    let _slot = bundle.concurrency.acquire().await.expect("semaphore never closed");
-    let _keys = ctx.key_locks.lock_all(dedup_lock_keys(bundle, &item.payload)).await;
+    let _slot = bundle
+        .concurrency
+        .acquire()
+        .await
+        .expect("semaphore never closed");
+    let _keys = ctx
+        .key_locks
+        .lock_all(dedup_lock_keys(bundle, &item.payload))
+        .await;
     let settle = |status: ItemStatus, due_in: Option<Duration>, reason: Option<String>| {
         let now = ctx.clock.now().timestamp_millis();
         ItemSettle {
@@ -121,23 +140,34 @@ pub async fn run_item(
     let mut outputs = Map::new();
     for record in &item.steps {
         if record.status == StepStatus::Succeeded {
-            outputs.insert(record.step_id.clone(), record.output.clone().unwrap_or(Value::Null));
+            outputs.insert(
+                record.step_id.clone(),
+                record.output.clone().unwrap_or(Value::Null),
+            );
         }
     }
 
     if item.steps.is_empty()
         && let Some(filter) = &bundle.bundle.filter
     {
-        let eval = EvalContext { item: &item.payload, steps: &outputs, bundle: &bundle.bundle_json };
+        let eval = EvalContext {
+            item: &item.payload,
+            steps: &outputs,
+            bundle: &bundle.bundle_json,
+        };
         match evaluate_condition(filter, &eval) {
             Ok(true) => {}
             Ok(false) => {
-                ctx.store.settle_item(settle(ItemStatus::Filtered, None, None)).await?;
+                ctx.store
+                    .settle_item(settle(ItemStatus::Filtered, None, None))
+                    .await?;
                 return Ok(ItemOutcome::Settled(ItemStatus::Filtered));
             }
             Err(e) => {
                 let reason = format!("filter: {e}");
-                ctx.store.settle_item(settle(ItemStatus::Failed, None, Some(reason))).await?;
+                ctx.store
+                    .settle_item(settle(ItemStatus::Failed, None, Some(reason)))
+                    .await?;
                 return Ok(ItemOutcome::Settled(ItemStatus::Failed));
             }
         }
@@ -145,25 +175,42 @@ pub async fn run_item(
 
     for step in &bundle.bundle.steps {
         let record = item.steps.iter().find(|r| r.step_id == step.id);
-        if matches!(record.map(|r| r.status), Some(StepStatus::Succeeded | StepStatus::Skipped)) {
+        if matches!(
+            record.map(|r| r.status),
+            Some(StepStatus::Succeeded | StepStatus::Skipped)
+        ) {
             continue;
         }
         if *ctx.stopping.borrow() {
             return Ok(ItemOutcome::Interrupted);
         }
-        let run = StepRun { ctx, bundle, item: &item, step, record };
+        let run = StepRun {
+            ctx,
+            bundle,
+            item: &item,
+            step,
+            record,
+        };
         match run.execute(&outputs).await? {
             StepResult::Output(output) => {
                 outputs.insert(step.id.clone(), Value::Object(output));
             }
             StepResult::Skipped => {}
-            StepResult::Settle { status, due_in, reason } => {
-                ctx.store.settle_item(settle(status, due_in, reason)).await?;
+            StepResult::Settle {
+                status,
+                due_in,
+                reason,
+            } => {
+                ctx.store
+                    .settle_item(settle(status, due_in, reason))
+                    .await?;
                 return Ok(ItemOutcome::Settled(status));
             }
         }
     }
-    ctx.store.settle_item(settle(ItemStatus::Succeeded, None, None)).await?;
+    ctx.store
+        .settle_item(settle(ItemStatus::Succeeded, None, None))
+        .await?;
     Ok(ItemOutcome::Settled(ItemStatus::Succeeded))
 }
 
@@ -205,22 +252,35 @@ impl StepRun<'_> {
 
     async fn execute(&self, outputs: &Map<String, Value>) -> Result<StepResult, StoreError> {
         let step = self.step;
-        let eval = EvalContext { item: &self.item.payload, steps: outputs, bundle: &self.bundle.bundle_json };
+        let eval = EvalContext {
+            item: &self.item.payload,
+            steps: outputs,
+            bundle: &self.bundle.bundle_json,
+        };
         let attempts_so_far = self.record.map_or(0, |r| r.attempts);
 
         if let Some(when) = &step.when {
             match evaluate_condition(when, &eval) {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.finish(StepStatus::Skipped, attempts_so_far, None, None).await?;
+                    self.finish(StepStatus::Skipped, attempts_so_far, None, None)
+                        .await?;
                     return Ok(StepResult::Skipped);
                 }
-                Err(e) => return self.fail_for_good(attempts_so_far, format!("when: {e}")).await,
+                Err(e) => {
+                    return self
+                        .fail_for_good(attempts_so_far, format!("when: {e}"))
+                        .await;
+                }
             }
         }
         let input = match evaluate_inputs(&step.with, &eval) {
             Ok(input) => input,
-            Err(e) => return self.fail_for_good(attempts_so_far, format!("mapping: {e}")).await,
+            Err(e) => {
+                return self
+                    .fail_for_good(attempts_so_far, format!("mapping: {e}"))
+                    .await;
+            }
         };
         let connector = match self.bundle.connector(&step.connection) {
             Ok(c) => c,
@@ -230,14 +290,22 @@ impl StepRun<'_> {
         let uncertain = self.record.is_some_and(|r| r.status == StepStatus::Sending);
         if step.dedup.is_some() || uncertain {
             match self.search_existing(connector.as_ref(), &input).await {
-                Ok(Some((field, found))) => return self.use_found(connector.as_ref(), &input, field, found, attempts_so_far).await,
+                Ok(Some((field, found))) => {
+                    return self
+                        .use_found(connector.as_ref(), &input, field, found, attempts_so_far)
+                        .await;
+                }
                 Ok(None) if uncertain && step.dedup.is_none() => {
                     let reason = format!(
                         "step `{}` may have been sent before an interruption and it has no lookup to check; \
                          use `ferry runs retry` to send it again or `ferry runs discard` to drop the item",
                         step.id
                     );
-                    return Ok(StepResult::Settle { status: ItemStatus::Held, due_in: None, reason: Some(reason) });
+                    return Ok(StepResult::Settle {
+                        status: ItemStatus::Held,
+                        due_in: None,
+                        reason: Some(reason),
+                    });
                 }
                 Ok(None) => {}
                 Err(e) => return self.failed_attempt(attempts_so_far, e).await,
@@ -256,10 +324,20 @@ impl StepRun<'_> {
             })
             .await?;
         let key = idempotency_key(&self.bundle.bundle.id, &self.item.key, &step.id);
-        let call = ActionCall { action: &step.action, input: &input, idempotency_key: &key };
+        let call = ActionCall {
+            action: &step.action,
+            input: &input,
+            idempotency_key: &key,
+        };
         match connector.execute(call).await {
             Ok(output) => {
-                self.finish(StepStatus::Succeeded, attempt, Some(Value::Object(output.clone())), None).await?;
+                self.finish(
+                    StepStatus::Succeeded,
+                    attempt,
+                    Some(Value::Object(output.clone())),
+                    None,
+                )
+                .await?;
                 Ok(StepResult::Output(output))
             }
             Err(e @ ConnectorError::InvalidResponse(_)) => Ok(self.uncertain(attempt, e)),
@@ -278,7 +356,11 @@ impl StepRun<'_> {
         );
         StepResult::Settle {
             status: ItemStatus::Waiting,
-            due_in: Some(retry_delay(attempts.max(1), options.backoff_initial, options.backoff_max)),
+            due_in: Some(retry_delay(
+                attempts.max(1),
+                options.backoff_initial,
+                options.backoff_max,
+            )),
             reason: Some(reason),
         }
     }
@@ -290,13 +372,22 @@ impl StepRun<'_> {
         connector: &dyn ferry_connectors::Connector,
         input: &Map<String, Value>,
     ) -> Result<Option<(String, Record)>, ConnectorError> {
-        let Some(dedup) = &self.step.dedup else { return Ok(None) };
+        let Some(dedup) = &self.step.dedup else {
+            return Ok(None);
+        };
         for field in &dedup.search_by {
-            let Some(value) = input.get(field) else { continue };
+            let Some(value) = input.get(field) else {
+                continue;
+            };
             if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
                 continue;
             }
-            let call = FindCall { action: &self.step.action, key: field, value, input };
+            let call = FindCall {
+                action: &self.step.action,
+                key: field,
+                value,
+                input,
+            };
             if let Some(found) = connector.find(call).await? {
                 return Ok(Some((field.clone(), found)));
             }
@@ -312,16 +403,37 @@ impl StepRun<'_> {
         found: Record,
         attempts: u32,
     ) -> Result<StepResult, StoreError> {
-        let on_found = self.step.dedup.as_ref().map_or(OnFound::Reuse, |d| d.on_found);
+        let on_found = self
+            .step
+            .dedup
+            .as_ref()
+            .map_or(OnFound::Reuse, |d| d.on_found);
         match on_found {
             OnFound::Reuse => {
-                self.finish(StepStatus::Succeeded, attempts, Some(Value::Object(found.clone())), None).await?;
+                self.finish(
+                    StepStatus::Succeeded,
+                    attempts,
+                    Some(Value::Object(found.clone())),
+                    None,
+                )
+                .await?;
                 Ok(StepResult::Output(found))
             }
             OnFound::Skip => {
-                let reason = format!("a record with this `{field}` already exists; dedup says skip");
-                self.finish(StepStatus::Skipped, attempts, Some(Value::Object(found)), Some(reason.clone())).await?;
-                Ok(StepResult::Settle { status: ItemStatus::Skipped, due_in: None, reason: Some(reason) })
+                let reason =
+                    format!("a record with this `{field}` already exists; dedup says skip");
+                self.finish(
+                    StepStatus::Skipped,
+                    attempts,
+                    Some(Value::Object(found)),
+                    Some(reason.clone()),
+                )
+                .await?;
+                Ok(StepResult::Settle {
+                    status: ItemStatus::Skipped,
+                    due_in: None,
+                    reason: Some(reason),
+                })
             }
             OnFound::Update => {
                 let spec = connector.spec();
@@ -330,7 +442,12 @@ impl StepRun<'_> {
                     .and_then(|a| a.dedup.as_ref())
                     .and_then(|d| d.update_action);
                 let Some(update) = update else {
-                    return self.fail_for_good(attempts, format!("`{}` has no update action", self.step.action)).await;
+                    return self
+                        .fail_for_good(
+                            attempts,
+                            format!("`{}` has no update action", self.step.action),
+                        )
+                        .await;
                 };
                 let mut update_input = input.clone();
                 if let Some(id) = found.get("id") {
@@ -348,12 +465,22 @@ impl StepRun<'_> {
                     })
                     .await?;
                 let key = idempotency_key(&self.bundle.bundle.id, &self.item.key, &self.step.id);
-                let call = ActionCall { action: update, input: &update_input, idempotency_key: &key };
+                let call = ActionCall {
+                    action: update,
+                    input: &update_input,
+                    idempotency_key: &key,
+                };
                 match connector.execute(call).await {
                     Ok(updated) => {
                         let mut output = found;
                         output.extend(updated);
-                        self.finish(StepStatus::Succeeded, attempt, Some(Value::Object(output.clone())), None).await?;
+                        self.finish(
+                            StepStatus::Succeeded,
+                            attempt,
+                            Some(Value::Object(output.clone())),
+                            None,
+                        )
+                        .await?;
                         Ok(StepResult::Output(output))
                     }
                     Err(e) => self.failed_attempt(attempt, e).await,
@@ -364,35 +491,53 @@ impl StepRun<'_> {
 
     async fn fail_for_good(&self, attempts: u32, reason: String) -> Result<StepResult, StoreError> {
         let reason = format!("step `{}`: {reason}", self.step.id);
-        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone())).await?;
-        Ok(StepResult::Settle { status: ItemStatus::Failed, due_in: None, reason: Some(reason) })
+        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
+            .await?;
+        Ok(StepResult::Settle {
+            status: ItemStatus::Failed,
+            due_in: None,
+            reason: Some(reason),
+        })
     }
 
     /// Decide what a failed attempt means: wait as told, back off, fail, or wait for a
     /// broken connection to be fixed.
-    async fn failed_attempt(&self, attempts: u32, error: ConnectorError) -> Result<StepResult, StoreError> {
+    async fn failed_attempt(
+        &self,
+        attempts: u32,
+        error: ConnectorError,
+    ) -> Result<StepResult, StoreError> {
         let options = &self.bundle.bundle.run;
         let message = format!("step `{}` ({}): {error}", self.step.id, self.step.action);
         let (status, due_in) = match error.advice() {
             RetryAdvice::Never => (ItemStatus::Failed, None),
-            RetryAdvice::ConnectionBroken => (
-                ItemStatus::Waiting,
-                Some(BROKEN_CONNECTION_RETRY),
-            ),
+            RetryAdvice::ConnectionBroken => (ItemStatus::Waiting, Some(BROKEN_CONNECTION_RETRY)),
             _ if attempts >= options.max_attempts => (ItemStatus::Failed, None),
             RetryAdvice::After(wait) => (ItemStatus::Waiting, Some(wait)),
             RetryAdvice::Backoff => (
                 ItemStatus::Waiting,
-                Some(retry_delay(attempts.max(1), options.backoff_initial, options.backoff_max)),
+                Some(retry_delay(
+                    attempts.max(1),
+                    options.backoff_initial,
+                    options.backoff_max,
+                )),
             ),
         };
-        let reason = if status == ItemStatus::Failed && attempts >= options.max_attempts && error.advice() != RetryAdvice::Never {
+        let reason = if status == ItemStatus::Failed
+            && attempts >= options.max_attempts
+            && error.advice() != RetryAdvice::Never
+        {
             format!("{message} (gave up after {attempts} attempts)")
         } else {
             message
         };
-        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone())).await?;
-        Ok(StepResult::Settle { status, due_in, reason: Some(reason) })
+        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
+            .await?;
+        Ok(StepResult::Settle {
+            status,
+            due_in,
+            reason: Some(reason),
+        })
     }
 }
 
@@ -406,7 +551,10 @@ mod tests {
         assert_eq!(a, idempotency_key("b1", "call-1", "deal"));
         assert_ne!(a, idempotency_key("b1", "call-1", "order"));
         // The separator keeps ("ab","c") and ("a","bc") apart.
-        assert_ne!(idempotency_key("ab", "c", "s"), idempotency_key("a", "bc", "s"));
+        assert_ne!(
+            idempotency_key("ab", "c", "s"),
+            idempotency_key("a", "bc", "s")
+        );
         assert_eq!(a.len(), 32);
     }
 }

@@ -28,21 +28,33 @@ mod tests {
     use std::str::FromStr;
 
     fn every_five() -> Schedule {
-        Schedule { source: "*/5 * * * *".into(), cron: cron::Schedule::from_str("0 */5 * * * *").unwrap() }
+        Schedule {
+            source: "*/5 * * * *".into(),
+            cron: cron::Schedule::from_str("0 */5 * * * *").unwrap(),
+        }
     }
 
     #[test]
     fn fires_on_the_next_five_minute_boundary() {
-        let now = DateTime::parse_from_rfc3339("2026-03-01T10:02:30Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-03-01T10:02:30Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let next = next_fire(&every_five(), now).unwrap();
         assert_eq!(next.to_rfc3339(), "2026-03-01T10:05:00+00:00");
-        let on_boundary = DateTime::parse_from_rfc3339("2026-03-01T10:05:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(next_fire(&every_five(), on_boundary).unwrap().to_rfc3339(), "2026-03-01T10:10:00+00:00");
+        let on_boundary = DateTime::parse_from_rfc3339("2026-03-01T10:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            next_fire(&every_five(), on_boundary).unwrap().to_rfc3339(),
+            "2026-03-01T10:10:00+00:00"
+        );
     }
 
     #[test]
     fn poll_lease_ends_before_the_next_tick() {
-        let now = DateTime::parse_from_rfc3339("2026-03-01T10:05:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-03-01T10:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(poll_lease_ms(&every_five(), now), 299_000);
     }
 }

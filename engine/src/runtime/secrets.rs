@@ -75,17 +75,23 @@ impl SecretSource {
                 .unwrap_or(value);
             entries.insert(name.trim().to_string(), SecretString::new(value));
         }
-        Ok(SecretSource { file: Some(path.to_path_buf()), entries, env_overrides: BTreeMap::new() })
+        Ok(SecretSource {
+            file: Some(path.to_path_buf()),
+            entries,
+            env_overrides: BTreeMap::new(),
+        })
     }
 
     /// Set an `${env:NAME}` value without touching the process environment.
     pub fn set_env(&mut self, name: &str, value: &str) {
-        self.env_overrides.insert(name.to_string(), SecretString::new(value));
+        self.env_overrides
+            .insert(name.to_string(), SecretString::new(value));
     }
 
     /// Set a `${secret:NAME}` value.
     pub fn set_secret(&mut self, name: &str, value: &str) {
-        self.entries.insert(name.to_string(), SecretString::new(value));
+        self.entries
+            .insert(name.to_string(), SecretString::new(value));
     }
 
     /// Resolve one reference.
@@ -99,9 +105,15 @@ impl SecretSource {
                     .map(SecretString::new)
                     .map_err(|_| SecretError::MissingEnv(name.clone()))
             }
-            SecretRef::Secret(name) => self.entries.get(name).cloned().ok_or_else(|| {
-                SecretError::MissingSecret { name: name.clone(), file: self.file.clone() }
-            }),
+            SecretRef::Secret(name) => {
+                self.entries
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| SecretError::MissingSecret {
+                        name: name.clone(),
+                        file: self.file.clone(),
+                    })
+            }
         }
     }
 }
@@ -116,10 +128,21 @@ mod tests {
         let path = dir.path().join("secrets.env");
         std::fs::write(&path, "# comment\nRETAIL_KEY=abc123\nQUOTED=\"x y\"\n").unwrap();
         let source = SecretSource::with_file(&path).unwrap();
-        let key = source.resolve(&SecretRef::Secret("RETAIL_KEY".into())).unwrap();
+        let key = source
+            .resolve(&SecretRef::Secret("RETAIL_KEY".into()))
+            .unwrap();
         assert_eq!(key.expose(), "abc123");
-        assert_eq!(source.resolve(&SecretRef::Secret("QUOTED".into())).unwrap().expose(), "x y");
-        let err = source.resolve(&SecretRef::Secret("NOPE".into())).unwrap_err().to_string();
+        assert_eq!(
+            source
+                .resolve(&SecretRef::Secret("QUOTED".into()))
+                .unwrap()
+                .expose(),
+            "x y"
+        );
+        let err = source
+            .resolve(&SecretRef::Secret("NOPE".into()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("NOPE") && err.contains("secrets.env"), "{err}");
     }
 
@@ -137,8 +160,14 @@ mod tests {
     fn env_overrides_win() {
         let mut source = SecretSource::from_env();
         source.set_env("FERRY_TEST_UNSET_VARIABLE", "v");
-        let v = source.resolve(&SecretRef::Env("FERRY_TEST_UNSET_VARIABLE".into())).unwrap();
+        let v = source
+            .resolve(&SecretRef::Env("FERRY_TEST_UNSET_VARIABLE".into()))
+            .unwrap();
         assert_eq!(v.expose(), "v");
-        assert!(source.resolve(&SecretRef::Env("FERRY_TEST_SURELY_UNSET_2".into())).is_err());
+        assert!(
+            source
+                .resolve(&SecretRef::Env("FERRY_TEST_SURELY_UNSET_2".into()))
+                .is_err()
+        );
     }
 }

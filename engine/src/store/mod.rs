@@ -46,7 +46,9 @@ pub enum StoreError {
         item_id: i64,
     },
     /// Another engine already uses this SQLite file.
-    #[error("another ferry engine is already using {path} (held by {holder}); stop it first or use another --data-dir")]
+    #[error(
+        "another ferry engine is already using {path} (held by {holder}); stop it first or use another --data-dir"
+    )]
     AlreadyInUse {
         /// The database file.
         path: String,

@@ -70,11 +70,21 @@ pub fn http_bundle(api: &FakeApi, id: &str, rest: &str) -> Bundle {
 
 /// Every item of every run, oldest run first.
 pub async fn all_items(store: &dyn Store) -> Vec<ItemDetail> {
-    let mut runs = store.list_runs(RunQuery { bundle_id: None, limit: 0 }).await.expect("list runs");
+    let mut runs = store
+        .list_runs(RunQuery {
+            bundle_id: None,
+            limit: 0,
+        })
+        .await
+        .expect("list runs");
     runs.reverse();
     let mut items = Vec::new();
     for run in runs {
-        let detail = store.run_detail(run.id).await.expect("run detail").expect("run exists");
+        let detail = store
+            .run_detail(run.id)
+            .await
+            .expect("run detail")
+            .expect("run exists");
         items.extend(detail.items);
     }
     items
@@ -103,11 +113,18 @@ pub fn leaks(text: &str, secret: &str) -> bool {
     let percent_encoded: String = secret
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect();
-    [secret, json_inner, form_encoded.as_str(), percent_encoded.as_str()]
-        .iter()
-        .any(|form| text.contains(form))
+    [
+        secret,
+        json_inner,
+        form_encoded.as_str(),
+        percent_encoded.as_str(),
+    ]
+    .iter()
+    .any(|form| text.contains(form))
 }

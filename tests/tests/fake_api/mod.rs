@@ -25,10 +25,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures::StreamExt as _;
 use ferry_connectors::emulation::{
     EmulatorServer, Fault, FaultPlan, RecordedRequest, RequestLog, instrument,
 };
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 
 /// What a scripted request is answered with.
@@ -88,7 +88,11 @@ impl FakeApi {
         let log = RequestLog::new();
         let router = instrument(router, log.clone(), FaultPlan::new());
         let server = EmulatorServer::start(router).await.expect("start fake API");
-        FakeApi { server, log, shared }
+        FakeApi {
+            server,
+            log,
+            shared,
+        }
     }
 
     /// `http://127.0.0.1:<port>`: the connection's `base_url`.
@@ -145,7 +149,10 @@ async fn list_leads(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let since = query.get("since_id").cloned().unwrap_or_default();
-    let keys = [format!("GET /leads since_id={since}"), "GET /leads".to_string()];
+    let keys = [
+        format!("GET /leads since_id={since}"),
+        "GET /leads".to_string(),
+    ];
     if let Some(reply) = shared.scripted(&keys)
         && let Some(response) = answer(&shared, reply).await
     {
@@ -175,7 +182,10 @@ async fn create_deal(
     let Ok(deal) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
     };
-    let keys = [format!("POST /deals lead={}", deal["lead"]), "POST /deals".to_string()];
+    let keys = [
+        format!("POST /deals lead={}", deal["lead"]),
+        "POST /deals".to_string(),
+    ];
     if let Some(reply) = shared.scripted(&keys)
         && let Some(response) = answer(&shared, reply).await
     {
@@ -188,7 +198,11 @@ async fn create_deal(
     let mut state = shared.lock();
     state.deals.push(deal.clone());
     let id = 1000 + state.deals.len() as i64;
-    (StatusCode::CREATED, axum::Json(json!({"id": id, "lead": deal["lead"]}))).into_response()
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"id": id, "lead": deal["lead"]})),
+    )
+        .into_response()
 }
 
 /// 422 naming the invalid field, echoing the caller's token in every form a careless API
@@ -207,7 +221,12 @@ fn validation_error(headers: &HeaderMap) -> Response {
         "request": {"token": token, "retry": format!("/deals?access_token={encoded}")},
     });
     let text = format!("{body}\nraw credential: {token}");
-    (StatusCode::UNPROCESSABLE_ENTITY, [("content-type", "application/json")], text).into_response()
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [("content-type", "application/json")],
+        text,
+    )
+        .into_response()
 }
 
 /// The scripted response; `None` after a delay fault, meaning "now answer normally".
@@ -225,12 +244,15 @@ fn endless_body(shared: Arc<Shared>) -> Response {
     let stream = futures::stream::once(async move { opening })
         .chain(futures::stream::repeat(chunk))
         .map(move |bytes| {
-            shared.streamed.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+            shared
+                .streamed
+                .fetch_add(bytes.len() as u64, Ordering::SeqCst);
             Ok::<_, Infallible>(bytes)
         });
     let mut response = Response::new(Body::from_stream(stream));
-    response
-        .headers_mut()
-        .insert("content-type", "application/json".parse().expect("header value"));
+    response.headers_mut().insert(
+        "content-type",
+        "application/json".parse().expect("header value"),
+    );
     response
 }

@@ -18,27 +18,34 @@ use serde_json::Value;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// A template from `bundles/`, with connection settings overridden (emulator addresses).
 pub fn template(relative: &str, overrides: &[(&str, &str, String)]) -> Bundle {
     let path = repo_root().join("bundles").join(relative);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut bundle = parse_bundle(&path, &text).unwrap_or_else(|d| panic!("{}:\n{d}", path.display()));
+    let mut bundle =
+        parse_bundle(&path, &text).unwrap_or_else(|d| panic!("{}:\n{d}", path.display()));
     for (connection, key, value) in overrides {
         let conn = bundle
             .connections
             .get_mut(*connection)
             .unwrap_or_else(|| panic!("{relative} has no connection `{connection}`"));
-        conn.settings.insert((*key).to_string(), Value::String(value.clone()));
+        conn.settings
+            .insert((*key).to_string(), Value::String(value.clone()));
     }
     bundle
 }
 
 /// 10:00 Moscow time on a fixed day: the calls journal is read by Moscow days.
 pub fn start_time() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-05-14T07:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-05-14T07:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// A store, a clock and secrets that outlive engine restarts.
@@ -63,7 +70,9 @@ impl World {
 
     /// Open the store (again, after a restart).
     pub async fn store(&self) -> Arc<dyn Store> {
-        let store = SqliteStore::open(&self.dir.path().join("ferry.db")).await.expect("open store");
+        let store = SqliteStore::open(&self.dir.path().join("ferry.db"))
+            .await
+            .expect("open store");
         store.migrate().await.expect("migrate");
         Arc::new(store)
     }
@@ -85,8 +94,13 @@ impl World {
             .into_iter()
             .map(|b| PreparedBundle::prepare(b, &self.secrets, &http).expect("prepare bundle"))
             .collect();
-        let config = EngineConfig { worker_id: "test-worker".into(), ..EngineConfig::default() };
-        Engine::new(store, self.clock.clone(), config, prepared).await.expect("engine")
+        let config = EngineConfig {
+            worker_id: "test-worker".into(),
+            ..EngineConfig::default()
+        };
+        Engine::new(store, self.clock.clone(), config, prepared)
+            .await
+            .expect("engine")
     }
 
     /// Move the clock to the next five-minute tick.

@@ -1,0 +1,220 @@
+//! End-to-end: the Calltouch ⇄ MoySklad templates (S1.5) against the Calltouch and
+//! MoySklad emulators, over several five-minute ticks with a manual clock (the MoySklad
+//! clock frozen in step with it), asserting the exact records the emulators hold.
+
+mod moysklad_world;
+mod support;
+
+use chrono::Duration as TimeDelta;
+use moysklad_world::{
+    CALL_TO_ORDER, COMPLETED_ID, Crms, ORDER_COMPLETED, ORDER_STATUS_UPDATE, REQUEST_TO_ORDER,
+    STATUS_UPDATE_ID, agent_id, attributes, counts, text, unsuccessful, world,
+};
+use serde_json::{Value, json};
+
+/// A call as the calls journal returns it (with the `withCallTags` flag).
+fn call(id: i64, phone: &str, time: &str) -> Value {
+    json!({
+        "callId": id,
+        "date": format!("14/05/2026 {time}"),
+        "callerNumber": phone,
+        "phoneNumber": "74951112233",
+        "duration": 75,
+        "successful": true,
+        "source": "yandex",
+        "medium": "cpc",
+        "utmSource": "yandex",
+        "utmMedium": "cpc",
+        "utmCampaign": "spring",
+        "utmContent": "banner-1",
+        "utmTerm": "sofa",
+        "clientId": format!("GA1.2.{id}"),
+        "callTags": [
+            {"category": "auto", "type": "tone", "names": ["press-1"]},
+            {"category": "auto", "type": "number", "names": ["sales-line", "moscow"]},
+        ],
+    })
+}
+
+/// A form request as the requests journal returns it; `at` is Moscow `HH:MM:SS`.
+fn request(id: i64, phone: Option<&str>, email: Option<&str>, at: &str) -> Value {
+    let moscow =
+        chrono::NaiveDateTime::parse_from_str(&format!("2026-05-14 {at}"), "%Y-%m-%d %H:%M:%S")
+            .unwrap();
+    let millis = (moscow - TimeDelta::hours(3)).and_utc().timestamp_millis();
+    let phones: Vec<Value> = phone
+        .map(|p| json!({"phoneNumber": p, "phoneType": "MOBILE"}))
+        .into_iter()
+        .collect();
+    let contacts: Vec<Value> = email
+        .map(|e| json!({"contactType": "email", "contactValue": e}))
+        .into_iter()
+        .collect();
+    json!({
+        "requestId": id,
+        "requestNumber": format!("site-{id}"),
+        "date": millis,
+        "dateStr": format!("14/05/2026 {at}"),
+        "subject": "Callback form",
+        "session": {
+            "sessionId": 7000 + id, "source": "google", "medium": "organic",
+            "utmSource": "google", "utmMedium": "cpc", "utmCampaign": "summer",
+            "utmContent": "ad-2", "utmTerm": "armchair",
+        },
+        "client": {"clientId": format!("GA1.2.r{id}"), "fio": "", "phones": phones, "contacts": contacts},
+        "RequestTags": [{"category": "form", "type": "manual", "names": ["hot"]}],
+    })
+}
+
+/// S1.5, call → deal + counterparty + customer order: one deal and one order per call,
+/// one counterparty per phone (an existing one, typed with spaces and dashes, is reused),
+/// orders carrying the deal's number, state `Новый` and the call's attributes; nothing is
+/// processed twice across ticks or an engine restart.
+#[tokio::test]
+async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart() {
+    let crms = Crms::start().await;
+    let world = world();
+    crms.sklad_time(&world, TimeDelta::zero());
+    let existing = crms
+        .sklad
+        .add_counterparty(json!({"name": "Анна", "phone": "+7 (916) 000-00-03"}))
+        .unwrap();
+    let existing_id = text(&existing["id"]);
+
+    crms.calltouch
+        .add_call(call(7701, "+7 (916) 000-00-01", "09:51:00"));
+    crms.calltouch
+        .add_call(call(7702, "79160000002", "09:52:00"));
+    crms.calltouch
+        .add_call(call(7703, "89160000001", "09:53:00"));
+
+    let engine = world.engine(vec![crms.bundle(CALL_TO_ORDER)]).await;
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.bundles[0].poll.items_new, 3);
+    assert_eq!(
+        report.counts.succeeded,
+        3,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+
+    // Tick 2: a second call from a known phone and one from the pre-existing client.
+    world.next_tick();
+    crms.sklad_time(&world, TimeDelta::zero());
+    crms.calltouch
+        .add_call(call(7704, "79160000002", "10:02:00"));
+    crms.calltouch
+        .add_call(call(7705, "8 916 000 00 03", "10:03:00"));
+    let report = engine.tick().await.unwrap();
+    assert_eq!(
+        report.bundles[0].poll.items_new, 2,
+        "only the new calls are queued"
+    );
+    assert_eq!(
+        report.counts.succeeded,
+        5,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+    drop(engine);
+
+    // Restart: a new engine on the same store finds nothing new.
+    world.next_tick();
+    let engine = world.engine(vec![crms.bundle(CALL_TO_ORDER)]).await;
+    let report = engine.tick().await.unwrap();
+    assert_eq!(
+        report.bundles[0].poll.items_seen, 5,
+        "the day is read again"
+    );
+    assert_eq!(report.bundles[0].poll.items_new, 0);
+    assert_eq!(report.items_processed, 0);
+
+    // (a) One Calltouch deal per call: number = call id, bound to the call, budget 0,
+    // PENDING, dated with the call (Moscow time, the deals API's format).
+    let mut numbers: Vec<String> = crms
+        .calltouch
+        .deals()
+        .iter()
+        .map(|d| d.order_number.clone())
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, ["7701", "7702", "7703", "7704", "7705"]);
+    let deal = crms.deal("7701").created;
+    assert_eq!(
+        deal["matching"],
+        json!([{"type": "call", "callParams": {"callId": 7701}}])
+    );
+    assert_eq!(deal["status"], "PENDING");
+    assert_eq!(deal["revenue"], "0.00");
+    assert_eq!(deal["orderDate"], "14-05-2026 09:51:00");
+    assert_eq!(
+        crms.deal("7705").created["orderDate"],
+        "14-05-2026 10:03:00"
+    );
+
+    // (b) One counterparty per phone: 01 (two spellings) and 02 created once, 03 reused.
+    let counterparties = crms.sklad.counterparties();
+    assert_eq!(counterparties.len(), 3, "{counterparties:#?}");
+    assert_eq!(crms.sklad_calls("POST", "/entity/counterparty"), 2);
+    let created: Vec<(String, String)> = counterparties
+        .iter()
+        .filter(|c| c["id"] != existing_id.as_str())
+        .map(|c| (text(&c["name"]), text(&c["phone"])))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            (
+                "Calltouch caller +7 (916) 000-00-01".to_string(),
+                "79160000001".to_string()
+            ),
+            (
+                "Calltouch caller 79160000002".to_string(),
+                "79160000002".to_string()
+            ),
+        ]
+    );
+
+    // (c) One order per call, for the counterparty with the caller's phone, in state
+    // `Новый`, issued by the configured organization, with the call's attributes.
+    assert_eq!(crms.sklad.orders().len(), 5);
+    assert_eq!(crms.sklad_calls("POST", "/entity/customerorder"), 5);
+    let expected_agent = [
+        (7701, "79160000001"),
+        (7702, "79160000002"),
+        (7703, "79160000001"),
+        (7704, "79160000002"),
+        (7705, "+7 (916) 000-00-03"),
+    ];
+    for (call_id, phone) in expected_agent {
+        let order = crms.order_by_code(&call_id.to_string());
+        let id = text(&order["id"]);
+        let agent = crms.counterparty(&agent_id(&order));
+        assert_eq!(agent["phone"], phone, "order of call {call_id}");
+        assert_eq!(crms.sklad.order_state_name(&id).as_deref(), Some("Новый"));
+        assert!(
+            text(&order["organization"]["meta"]["href"]).ends_with(&crms.sklad.organization_id())
+        );
+        let expected = json!({
+            "source": "yandex", "medium": "cpc",
+            "utm_source": "yandex", "utm_medium": "cpc", "utm_campaign": "spring",
+            "utm_content": "banner-1", "utm_term": "sofa",
+            "gclid": format!("GA1.2.{call_id}"),
+            "tags": "press-1|sales-line|moscow",
+        });
+        assert_eq!(
+            Value::Object(attributes(&order)),
+            expected,
+            "order of call {call_id}"
+        );
+    }
+    assert_eq!(
+        crms.order_by_code("7701")["description"],
+        "Order from Calltouch call, number +7 (916) 000-00-01"
+    );
+    assert_eq!(
+        agent_id(&crms.order_by_code("7705")),
+        existing_id,
+        "the existing client got the order"
+    );
+}
