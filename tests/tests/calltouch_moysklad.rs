@@ -67,7 +67,7 @@ fn request(id: i64, phone: Option<&str>, email: Option<&str>, at: &str) -> Value
 }
 
 /// S1.5, call → deal + counterparty + customer order: one deal and one order per call,
-/// one counterparty per phone (an existing one, typed with spaces and dashes, is reused),
+/// one counterparty per phone whatever its spelling (an existing one is reused),
 /// orders carrying the deal's number, state `Новый` and the call's attributes; nothing is
 /// processed twice across ticks or an engine restart.
 #[tokio::test]
@@ -77,7 +77,7 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
     crms.sklad_time(&world, TimeDelta::zero());
     let existing = crms
         .sklad
-        .add_counterparty(json!({"name": "Анна", "phone": "+7 (916) 000-00-03"}))
+        .add_counterparty(json!({"name": "Анна", "phone": "+79160000003"}))
         .unwrap();
     let existing_id = text(&existing["id"]);
 
@@ -184,7 +184,7 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
         (7702, "79160000002"),
         (7703, "79160000001"),
         (7704, "79160000002"),
-        (7705, "+7 (916) 000-00-03"),
+        (7705, "+79160000003"),
     ];
     for (call_id, phone) in expected_agent {
         let order = crms.order_by_code(&call_id.to_string());
@@ -216,5 +216,163 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
         agent_id(&crms.order_by_code("7705")),
         existing_id,
         "the existing client got the order"
+    );
+}
+
+/// S1.5, form request → deal + counterparty + customer order: the counterparty is found
+/// by phone first, then by e-mail (ignoring case); a request with neither match gets a
+/// new one. Deals are numbered `request-<id>` and bound to the request.
+#[tokio::test]
+async fn s1_5_request_to_order_counterparty_by_phone_then_email() {
+    let crms = Crms::start().await;
+    let world = world();
+    crms.sklad_time(&world, TimeDelta::zero());
+    let olga = crms
+        .sklad
+        .add_counterparty(json!({"name": "Ольга", "email": "olga@example.ru"}))
+        .unwrap();
+    let olga_id = text(&olga["id"]);
+
+    crms.calltouch.add_request(request(
+        901,
+        Some("+7 916 000-00-11"),
+        Some("a@example.ru"),
+        "09:41:00",
+    ));
+    crms.calltouch
+        .add_request(request(902, None, Some(" OLGA@Example.ru "), "09:42:00"));
+    crms.calltouch.add_request(request(
+        903,
+        Some("79160000011"),
+        Some("b@example.ru"),
+        "09:43:00",
+    ));
+
+    let engine = world.engine(vec![crms.bundle(REQUEST_TO_ORDER)]).await;
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.bundles[0].poll.items_new, 3);
+    assert_eq!(
+        report.counts.succeeded,
+        3,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+
+    // Tick 2: a new phone with a known e-mail, and a new phone without e-mail.
+    world.next_tick();
+    crms.sklad_time(&world, TimeDelta::zero());
+    crms.calltouch.add_request(request(
+        904,
+        Some("79160000012"),
+        Some("A@example.ru"),
+        "10:01:00",
+    ));
+    crms.calltouch
+        .add_request(request(905, Some("79160000013"), None, "10:02:00"));
+    let report = engine.tick().await.unwrap();
+    assert_eq!(
+        report.bundles[0].poll.items_new, 2,
+        "only the new requests are queued"
+    );
+    assert_eq!(
+        report.counts.succeeded,
+        5,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+    drop(engine);
+
+    world.next_tick();
+    let engine = world.engine(vec![crms.bundle(REQUEST_TO_ORDER)]).await;
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.bundles[0].poll.items_seen, 5);
+    assert_eq!(report.bundles[0].poll.items_new, 0);
+    assert_eq!(report.items_processed, 0);
+
+    // Deals: one per request, bound to it, PENDING, dated with the request.
+    let mut numbers: Vec<String> = crms
+        .calltouch
+        .deals()
+        .iter()
+        .map(|d| d.order_number.clone())
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        [
+            "request-901",
+            "request-902",
+            "request-903",
+            "request-904",
+            "request-905"
+        ]
+    );
+    let deal = crms.deal("request-904").created;
+    assert_eq!(
+        deal["matching"],
+        json!([{"type": "request", "requestParams": {"requestId": 904}}])
+    );
+    assert_eq!(deal["status"], "PENDING");
+    assert_eq!(deal["revenue"], "0.00");
+    assert_eq!(deal["orderDate"], "14-05-2026 10:01:00");
+
+    // Counterparties: Olga (reused by e-mail), A (phone 11, created by 901), and the one
+    // for phone 13 (905). 903 found A by phone, 904 found A by e-mail.
+    let counterparties = crms.sklad.counterparties();
+    assert_eq!(counterparties.len(), 3, "{counterparties:#?}");
+    assert_eq!(crms.sklad_calls("POST", "/entity/counterparty"), 2);
+    let a = crms.counterparty(&agent_id(&crms.order_by_code("request-901")));
+    assert_eq!(
+        (text(&a["name"]), text(&a["phone"]), text(&a["email"])),
+        (
+            "+7 916 000-00-11".to_string(),
+            "79160000011".to_string(),
+            "a@example.ru".to_string()
+        )
+    );
+    let expected_agent = [
+        ("request-901", text(&a["id"])),
+        ("request-902", olga_id.clone()),
+        ("request-903", text(&a["id"])),
+        ("request-904", text(&a["id"])),
+    ];
+    for (code, agent) in &expected_agent {
+        assert_eq!(
+            &agent_id(&crms.order_by_code(code)),
+            agent,
+            "agent of {code}"
+        );
+    }
+    let b = crms.counterparty(&agent_id(&crms.order_by_code("request-905")));
+    assert_eq!(
+        (text(&b["phone"]), b.get("email")),
+        ("79160000013".to_string(), None)
+    );
+    assert_ne!(text(&b["id"]), text(&a["id"]));
+
+    // Orders: one per request, `Новый`, with the session's source and UTM attributes.
+    assert_eq!(crms.sklad.orders().len(), 5);
+    for id in 901..=905 {
+        let code = format!("request-{id}");
+        let order = crms.order_by_code(&code);
+        assert_eq!(
+            crms.sklad.order_state_name(&text(&order["id"])).as_deref(),
+            Some("Новый")
+        );
+        let expected = json!({
+            "source": "google", "medium": "organic",
+            "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "summer",
+            "utm_content": "ad-2", "utm_term": "armchair",
+            "gclid": format!("GA1.2.r{id}"), "tags": "hot",
+        });
+        assert_eq!(Value::Object(attributes(&order)), expected, "order {code}");
+    }
+    assert_eq!(
+        crms.order_by_code("request-901")["description"],
+        "Order from Calltouch request, phone and e-mail: +7 916 000-00-11 a@example.ru"
+    );
+    assert_eq!(
+        crms.order_by_code("request-902")["description"],
+        "Order from Calltouch request, phone and e-mail:  OLGA@Example.ru "
     );
 }

@@ -21,3 +21,9 @@ mod validation;
 
 #[path = "failure_modes/retries.rs"]
 mod retries;
+
+#[path = "failure_modes/responses.rs"]
+mod responses;
+
+#[path = "failure_modes/polling.rs"]
+mod polling;

@@ -44,6 +44,17 @@ pub struct Verification {
     pub problem_count: usize,
 }
 
+impl Verification {
+    /// Record a problem found outside the CRMs' state (the poll missed calls).
+    pub fn add_problem(&mut self, problem: String) {
+        self.passed = false;
+        self.problem_count += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(problem);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Problems {
     listed: Vec<String>,
