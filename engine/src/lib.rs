@@ -22,6 +22,7 @@
 //!
 //! Connectors (the systems ferry talks to) live in the `ferry-connectors` crate.
 
+pub mod bench;
 pub mod bundle;
 pub mod cli;
 pub mod clock;

@@ -27,3 +27,9 @@ mod responses;
 
 #[path = "failure_modes/polling.rs"]
 mod polling;
+
+#[path = "failure_modes/secrets.rs"]
+mod secrets;
+
+#[path = "failure_modes/dedup.rs"]
+mod dedup;

@@ -3,7 +3,9 @@
 //! Every command prints something a person can read by default and JSON with `--json`;
 //! errors print their whole cause chain and exit non-zero.
 
+mod bench;
 mod bundle_new;
+mod demo;
 mod history;
 mod run;
 mod setup;
@@ -52,6 +54,11 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show run history.
     Runs(history::RunsArgs),
+    /// Run the Calltouch -> retailCRM template against emulated CRMs started in-process
+    /// and show what was created.
+    Demo(demo::DemoArgs),
+    /// Benchmark the engine end to end against in-process emulated CRMs and verify the result.
+    Bench(bench::BenchArgs),
     /// Work with bundle files.
     Bundle {
         /// The bundle command.
@@ -86,6 +93,8 @@ pub fn main_entry() -> ExitCode {
             Command::Validate { paths, json } => validate::execute(&paths, json),
             Command::Run(args) => run::execute(args).await,
             Command::Runs(args) => history::execute(args).await,
+            Command::Bench(args) => bench::execute(args).await,
+            Command::Demo(args) => demo::execute(args).await,
             Command::Bundle {
                 command: BundleCommand::New(args),
             } => bundle_new::execute(args),

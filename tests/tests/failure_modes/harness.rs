@@ -42,7 +42,7 @@ trigger:
     path: /leads
     items_path: data.items
     pagination: { style: cursor_after_id, param: since_id }
-    page_size: 100
+    page_size: {PAGE_SIZE}
     limit_param: limit
 "#;
 
@@ -63,7 +63,13 @@ run: { concurrency: 8, max_attempts: 5, backoff_initial: 1s, backoff_max: 4s }
 
 /// The bundle `id` built from [`HEAD`] and `rest` (filter, steps, run options).
 pub fn http_bundle(api: &FakeApi, id: &str, rest: &str) -> Bundle {
-    let text = format!("id: {id}{}{rest}", HEAD.replace("{BASE}", &api.base_url()));
+    http_bundle_paged(api, id, 100, rest)
+}
+
+/// [`http_bundle`] reading `page_size` leads per page.
+pub fn http_bundle_paged(api: &FakeApi, id: &str, page_size: u32, rest: &str) -> Bundle {
+    let head = HEAD.replace("{BASE}", &api.base_url()).replace("{PAGE_SIZE}", &page_size.to_string());
+    let text = format!("id: {id}{head}{rest}");
     parse_bundle(Path::new("inline/leads-to-deals.yaml"), &text)
         .unwrap_or_else(|d| panic!("test bundle does not validate:\n{d}\n---\n{text}"))
 }

@@ -7,18 +7,7 @@ use ferry_connectors::emulation::Fault;
 use serde_json::json;
 
 use crate::fake_api::{FakeApi, Reply};
-use crate::harness::{all_items, http_bundle, item, lead, world};
-
-/// Two leads per page, so five leads take three pages.
-const SMALL_PAGES: &str = r#"
-steps:
-  - id: deal
-    action: api.request
-    with:
-      path: /deals
-      body: { object: { lead: { from: item.id }, phone: { from: item.phone } } }
-      outputs: { id: id }
-"#;
+use crate::harness::{DEAL_STEP, all_items, http_bundle, http_bundle_paged, item, lead, world};
 
 #[tokio::test]
 async fn failed_page_leaves_the_cursor_and_the_next_poll_queues_the_rest_once() {
@@ -26,12 +15,10 @@ async fn failed_page_leaves_the_cursor_and_the_next_poll_queues_the_rest_once() 
     for id in 1..=5 {
         api.add_lead(lead(id, &format!("7916000000{id}")));
     }
-    // Page 1 (no since_id) is fine, page 2 (after id 2) breaks.
+    // Two leads a page: page 1 (no since_id) is fine, page 2 (after id 2) breaks.
     api.script("GET /leads since_id=2", Reply::Fault(Fault::status(500)));
     let world = world();
-    let bundle = http_bundle(&api, "paged", SMALL_PAGES);
-    let bundle = set_page_size(bundle, 2);
-    let engine = world.engine(vec![bundle]).await;
+    let engine = world.engine(vec![http_bundle_paged(&api, "paged", 2, DEAL_STEP)]).await;
     let store = engine.store().clone();
 
     let report = engine.tick().await.unwrap();
@@ -130,7 +117,7 @@ async fn filtered_items_are_recorded_and_never_sent() {
     let world = world();
     let rest = format!(
         "filter: \"status != complete\"\n{}",
-        crate::harness::DEAL_STEP
+        DEAL_STEP
     );
     let engine = world
         .engine(vec![http_bundle(&api, "filtered", &rest)])
