@@ -30,7 +30,12 @@ pub const UNTHROTTLED_REQUESTS_PER_SECOND: u32 = 1_000_000;
 
 /// The bundle's YAML text.
 pub fn bundle_yaml(params: &BundleParams) -> String {
-    let BundleParams { calltouch_url, retailcrm_url, concurrency, page_size } = params;
+    let BundleParams {
+        calltouch_url,
+        retailcrm_url,
+        concurrency,
+        page_size,
+    } = params;
     let rps = UNTHROTTLED_REQUESTS_PER_SECOND;
     format!(
         r#"# ferry bench: Calltouch call -> retailCRM customer (once per phone) -> retailCRM
@@ -101,7 +106,8 @@ run: {{ concurrency: {concurrency}, max_attempts: 3, backoff_initial: 1s, backof
 /// The bundle, validated by the real loader.
 pub fn bench_bundle(params: &BundleParams) -> Result<Bundle, BenchError> {
     let text = bundle_yaml(params);
-    parse_bundle(Path::new("ferry-bench.yaml"), &text).map_err(|d| BenchError::Bundle(d.to_string()))
+    parse_bundle(Path::new("ferry-bench.yaml"), &text)
+        .map_err(|d| BenchError::Bundle(d.to_string()))
 }
 
 #[cfg(test)]
@@ -121,7 +127,9 @@ mod tests {
         let ids: Vec<&str> = bundle.steps.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["customer", "order", "deal"]);
         for connection in bundle.connections.values() {
-            let limit = connection.rate_limit.expect("both connections override the default limit");
+            let limit = connection
+                .rate_limit
+                .expect("both connections override the default limit");
             assert_eq!(limit.requests, UNTHROTTLED_REQUESTS_PER_SECOND);
         }
         assert_eq!(bundle.trigger.settings["page_size"], 500);

@@ -43,15 +43,27 @@ impl Crms {
         // The servers' accept loops are spawned on whichever runtime starts them.
         let started = runtime
             .spawn(async {
-                let calltouch = CalltouchEmulator::start(CalltouchEmulatorConfig::new(SITE_ID, CALLTOUCH_TOKEN)).await?;
-                let retailcrm = RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(RETAILCRM_KEY, RETAILCRM_SITE)).await?;
+                let calltouch = CalltouchEmulator::start(CalltouchEmulatorConfig::new(
+                    SITE_ID,
+                    CALLTOUCH_TOKEN,
+                ))
+                .await?;
+                let retailcrm = RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(
+                    RETAILCRM_KEY,
+                    RETAILCRM_SITE,
+                ))
+                .await?;
                 Ok::<_, std::io::Error>((calltouch, retailcrm))
             })
             .await
             .map_err(|e| BenchError::Setup(format!("the emulators did not start: {e}")))?
             .map_err(|e| BenchError::Setup(format!("cannot listen on 127.0.0.1: {e}")))?;
         let (calltouch, retailcrm) = started;
-        Ok(Crms { calltouch, retailcrm, runtime: Some(runtime) })
+        Ok(Crms {
+            calltouch,
+            retailcrm,
+            runtime: Some(runtime),
+        })
     }
 
     /// Forget the requests the emulators recorded so far. They keep every request for

@@ -115,18 +115,28 @@ pub fn stat_cpu_seconds(stat: &str) -> Option<f64> {
 /// CPU time of this process now; zero on systems without `/proc`.
 pub fn cpu_now(crm_thread_prefix: &str) -> CpuTime {
     let mut cpu = CpuTime::default();
-    let Some(total) = std::fs::read_to_string("/proc/self/stat").ok().as_deref().and_then(stat_cpu_seconds) else {
+    let Some(total) = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .as_deref()
+        .and_then(stat_cpu_seconds)
+    else {
         return cpu;
     };
     cpu.total_s = total;
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return cpu };
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return cpu;
+    };
     for task in tasks.flatten() {
         let dir = task.path();
-        let (Ok(name), Ok(stat)) = (std::fs::read_to_string(dir.join("comm")), std::fs::read_to_string(dir.join("stat")))
-        else {
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(dir.join("comm")),
+            std::fs::read_to_string(dir.join("stat")),
+        ) else {
             continue; // the thread exited while we looked
         };
-        let Some(seconds) = stat_cpu_seconds(&stat) else { continue };
+        let Some(seconds) = stat_cpu_seconds(&stat) else {
+            continue;
+        };
         match thread_group(name.trim_end(), crm_thread_prefix) {
             ThreadGroup::Crm => cpu.crm_emulators_s += seconds,
             ThreadGroup::Sqlite => cpu.sqlite_s += seconds,
@@ -138,8 +148,17 @@ pub fn cpu_now(crm_thread_prefix: &str) -> CpuTime {
 
 /// A `kB` line of `/proc/self/status` (`VmHWM`, `VmRSS`) in mebibytes.
 pub fn status_mib(status: &str, field: &str) -> Option<f64> {
-    let line = status.lines().find(|l| l.split(':').next() == Some(field))?;
-    let kib: f64 = line.split(':').nth(1)?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.split(':').next() == Some(field))?;
+    let kib: f64 = line
+        .split(':')
+        .nth(1)?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kib / 1024.0)
 }
 
@@ -182,7 +201,8 @@ mod tests {
 
     #[test]
     fn stat_parsing_survives_odd_thread_names() {
-        let stat = "4242 (tokio (worker) 1) S 1 2 3 0 -1 4194304 99 0 0 0 250 75 0 0 20 0 9 0 1 2 3";
+        let stat =
+            "4242 (tokio (worker) 1) S 1 2 3 0 -1 4194304 99 0 0 0 250 75 0 0 20 0 9 0 1 2 3";
         assert_eq!(stat_cpu_seconds(stat), Some(3.25));
         assert_eq!(stat_cpu_seconds("garbage"), None);
     }
@@ -197,15 +217,34 @@ mod tests {
 
     #[test]
     fn threads_are_grouped_by_name() {
-        assert_eq!(thread_group("ferry-bench-crm", "ferry-bench-crm"), ThreadGroup::Crm);
-        assert_eq!(thread_group("sqlx-sqlite-wor", "ferry-bench-crm"), ThreadGroup::Sqlite);
-        assert_eq!(thread_group("tokio-runtime-w", "ferry-bench-crm"), ThreadGroup::Engine);
+        assert_eq!(
+            thread_group("ferry-bench-crm", "ferry-bench-crm"),
+            ThreadGroup::Crm
+        );
+        assert_eq!(
+            thread_group("sqlx-sqlite-wor", "ferry-bench-crm"),
+            ThreadGroup::Sqlite
+        );
+        assert_eq!(
+            thread_group("tokio-runtime-w", "ferry-bench-crm"),
+            ThreadGroup::Engine
+        );
     }
 
     #[test]
     fn cpu_deltas_never_go_negative() {
-        let before = CpuTime { total_s: 1.0, crm_emulators_s: 0.5, sqlite_s: 0.2, engine_s: 0.3 };
-        let after = CpuTime { total_s: 3.0, crm_emulators_s: 1.5, sqlite_s: 0.7, engine_s: 0.1 };
+        let before = CpuTime {
+            total_s: 1.0,
+            crm_emulators_s: 0.5,
+            sqlite_s: 0.2,
+            engine_s: 0.3,
+        };
+        let after = CpuTime {
+            total_s: 3.0,
+            crm_emulators_s: 1.5,
+            sqlite_s: 0.7,
+            engine_s: 0.1,
+        };
         let d = after.since(&before);
         assert_eq!(d.total_s, 2.0);
         assert_eq!(d.crm_emulators_s, 1.0);

@@ -53,7 +53,12 @@ pub struct BenchOptions {
 impl Default for BenchOptions {
     fn default() -> Self {
         BenchOptions {
-            shape: WorkloadShape { calls: 10_000, repeat_caller_percent: 30, complete_percent: 10, seed: 1 },
+            shape: WorkloadShape {
+                calls: 10_000,
+                repeat_caller_percent: 30,
+                complete_percent: 10,
+                seed: 1,
+            },
             concurrency: 64,
             max_in_flight: 128,
             page_size: 1000,
@@ -97,7 +102,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_hundred_calls_end_to_end_verify() {
         let options = BenchOptions {
-            shape: WorkloadShape { calls: 200, repeat_caller_percent: 30, complete_percent: 10, seed: 42 },
+            shape: WorkloadShape {
+                calls: 200,
+                repeat_caller_percent: 30,
+                complete_percent: 10,
+                seed: 42,
+            },
             concurrency: 16,
             max_in_flight: 32,
             page_size: 50,
@@ -108,14 +118,23 @@ mod tests {
         assert!(v.passed, "{:#?}", v.problems);
         assert_eq!(report.items.polled, 200);
         assert_eq!(report.items.kept + report.items.filtered, 200);
-        assert!(report.items.filtered > 0, "some calls are complete and filtered");
-        assert!(report.items.kept_phones < report.items.kept as usize, "some callers repeat");
+        assert!(
+            report.items.filtered > 0,
+            "some calls are complete and filtered"
+        );
+        assert!(
+            report.items.kept_phones < report.items.kept as usize,
+            "some callers repeat"
+        );
         assert_eq!(v.orders as u64, report.items.kept);
         assert_eq!(v.deals as u64, report.items.kept);
         assert_eq!(v.customers, report.items.kept_phones);
         // Four pages of 50, each recorded in its own transaction.
         assert_eq!(report.operations["calltouch.poll new_call"].calls, 4);
         assert_eq!(report.operations["store.enqueue"].calls, 4);
-        assert_eq!(report.latency.kept_enqueue_to_settle.map(|l| l.count), Some(report.items.kept as usize));
+        assert_eq!(
+            report.latency.kept_enqueue_to_settle.map(|l| l.count),
+            Some(report.items.kept as usize)
+        );
     }
 }

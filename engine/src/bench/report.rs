@@ -122,18 +122,28 @@ pub struct BenchReport {
 impl BenchReport {
     /// Store methods that write (each is one transaction on the single writer), per kept item.
     pub fn store_writes_per_kept_item(&self) -> f64 {
-        let writes: u64 = ["claim_items", "begin_step", "finish_step", "settle_item", "enqueue", "start_run", "finish_run"]
-            .iter()
-            .filter_map(|m| self.operations.get(&format!("store.{m}")))
-            .map(|t| t.calls)
-            .sum();
+        let writes: u64 = [
+            "claim_items",
+            "begin_step",
+            "finish_step",
+            "settle_item",
+            "enqueue",
+            "start_run",
+            "finish_run",
+        ]
+        .iter()
+        .filter_map(|m| self.operations.get(&format!("store.{m}")))
+        .map(|t| t.calls)
+        .sum();
         writes as f64 / self.items.kept.max(1) as f64
     }
 }
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table.set_header(header.iter().copied());
     table
 }
@@ -192,18 +202,36 @@ pub fn render_text(report: &BenchReport) -> String {
     let mut summary = table(&["measure", "value"]);
     let rows = [
         ("kept items/s", format!("{:.0}", t.kept_items_per_s)),
-        ("all items/s (incl. filtered)", format!("{:.0}", t.all_items_per_s)),
-        ("wall time (poll + drain)", format!("{:.2} s (poll {:.2} s)", t.wall_s, t.poll_s)),
-        ("CPU per kept item (whole process)", format!("{:.2} ms", c.cpu_ms_per_kept_item)),
-        ("CPU per kept item (engine + SQLite)", format!("{:.2} ms", c.ferry_cpu_ms_per_kept_item)),
+        (
+            "all items/s (incl. filtered)",
+            format!("{:.0}", t.all_items_per_s),
+        ),
+        (
+            "wall time (poll + drain)",
+            format!("{:.2} s (poll {:.2} s)", t.wall_s, t.poll_s),
+        ),
+        (
+            "CPU per kept item (whole process)",
+            format!("{:.2} ms", c.cpu_ms_per_kept_item),
+        ),
+        (
+            "CPU per kept item (engine + SQLite)",
+            format!("{:.2} ms", c.ferry_cpu_ms_per_kept_item),
+        ),
         (
             "CPU split (engine / SQLite / emulators)",
-            format!("{:.2} / {:.2} / {:.2} s of {:.2} s", c.cpu.engine_s, c.cpu.sqlite_s, c.cpu.crm_emulators_s, c.cpu.total_s),
+            format!(
+                "{:.2} / {:.2} / {:.2} s of {:.2} s",
+                c.cpu.engine_s, c.cpu.sqlite_s, c.cpu.crm_emulators_s, c.cpu.total_s
+            ),
         ),
         ("peak RSS", opt(c.peak_rss_mib, "MiB")),
         ("RSS before the tick", opt(c.rss_before_mib, "MiB")),
         ("database + WAL", format!("{:.1} MiB", c.database_mib)),
-        ("store writes per kept item", format!("{:.2}", report.store_writes_per_kept_item())),
+        (
+            "store writes per kept item",
+            format!("{:.2}", report.store_writes_per_kept_item()),
+        ),
     ];
     for (name, value) in rows {
         summary.add_row(vec![name.to_string(), value]);
@@ -212,13 +240,32 @@ pub fn render_text(report: &BenchReport) -> String {
     let _ = writeln!(out, "{summary}\n");
 
     let mut latency = table(&["latency (ms)", "items", "p50", "p90", "p99", "max"]);
-    latency_row(&mut latency, "kept: enqueue → settle", &report.latency.kept_enqueue_to_settle);
-    latency_row(&mut latency, "all: enqueue → settle", &report.latency.all_enqueue_to_settle);
-    latency_row(&mut latency, "kept: claim → settle", &report.latency.kept_claim_to_settle);
+    latency_row(
+        &mut latency,
+        "kept: enqueue → settle",
+        &report.latency.kept_enqueue_to_settle,
+    );
+    latency_row(
+        &mut latency,
+        "all: enqueue → settle",
+        &report.latency.all_enqueue_to_settle,
+    );
+    latency_row(
+        &mut latency,
+        "kept: claim → settle",
+        &report.latency.kept_claim_to_settle,
+    );
     right_align(&mut latency, 1);
     let _ = writeln!(out, "{latency}\n");
 
-    let mut operations = table(&["operation", "calls", "per kept item", "mean ms", "max ms", "total s"]);
+    let mut operations = table(&[
+        "operation",
+        "calls",
+        "per kept item",
+        "mean ms",
+        "max ms",
+        "total s",
+    ]);
     for (name, op) in &report.operations {
         operations.add_row(vec![
             name.clone(),
@@ -240,7 +287,11 @@ pub fn render_text(report: &BenchReport) -> String {
             v.customers, v.orders, v.deals
         );
     } else {
-        let _ = writeln!(out, "verification: FAILED with {} problem(s):", v.problem_count);
+        let _ = writeln!(
+            out,
+            "verification: FAILED with {} problem(s):",
+            v.problem_count
+        );
         for problem in &v.problems {
             let _ = writeln!(out, "  - {problem}");
         }

@@ -90,7 +90,8 @@ impl BenchRun {
         secrets.set_secret(RETAILCRM_KEY_SECRET, RETAILCRM_KEY);
         let http = HttpTransport::new(TransportConfig::default())
             .map_err(|e| BenchError::Setup(format!("cannot build the HTTP transport: {e}")))?;
-        let mut prepared = PreparedBundle::prepare(bundle, &secrets, &http).map_err(|e| BenchError::Prepare(*e))?;
+        let mut prepared = PreparedBundle::prepare(bundle, &secrets, &http)
+            .map_err(|e| BenchError::Prepare(*e))?;
         let connector_timings = Arc::new(Timings::default());
         TimedConnector::instrument(&mut prepared, &connector_timings);
 
@@ -100,12 +101,24 @@ impl BenchRun {
             ..EngineConfig::default()
         };
         let engine = Engine::new(store, Arc::new(SystemClock), config, vec![prepared]).await?;
-        Ok(BenchRun { options, crms, workload, engine, probe, connector_timings, db_path, _dir: dir })
+        Ok(BenchRun {
+            options,
+            crms,
+            workload,
+            engine,
+            probe,
+            connector_timings,
+            db_path,
+            _dir: dir,
+        })
     }
 
     /// A handle to watch the run's progress from another task.
     pub fn progress(&self) -> BenchProgress {
-        BenchProgress { probe: self.probe.clone(), total: self.workload.calls.len() as u64 }
+        BenchProgress {
+            probe: self.probe.clone(),
+            total: self.workload.calls.len() as u64,
+        }
     }
 
     /// Time one tick (poll every page, then drain), then measure and verify.
@@ -130,11 +143,16 @@ impl BenchRun {
             .bundles
             .first()
             .map(|b| b.poll.clone())
-            .ok_or_else(|| BenchError::Setup("the bundle was not polled (its poll lease was taken)".into()))?;
+            .ok_or_else(|| {
+                BenchError::Setup("the bundle was not polled (its poll lease was taken)".into())
+            })?;
         if let Some(error) = &poll.error {
             return Err(BenchError::Poll(error.clone()));
         }
-        let poll_s = self.probe.last_enqueue().map_or(0.0, |at| at.duration_since(start).as_secs_f64());
+        let poll_s = self
+            .probe
+            .last_enqueue()
+            .map_or(0.0, |at| at.duration_since(start).as_secs_f64());
 
         let latency = self.latencies().await?;
         let state = EndState {
@@ -171,7 +189,12 @@ impl BenchRun {
                 page_size: o.page_size,
                 crm_threads: o.crm_threads,
             },
-            items: ItemTotals { polled: poll.items_new, kept, filtered, kept_phones: self.workload.kept_phones().len() },
+            items: ItemTotals {
+                polled: poll.items_new,
+                kept,
+                filtered,
+                kept_phones: self.workload.kept_phones().len(),
+            },
             throughput: Throughput {
                 wall_s: wall.as_secs_f64(),
                 poll_s,
@@ -198,16 +221,26 @@ impl BenchRun {
         // A separate connection: the store's pools are its own, and WAL lets a reader
         // see everything the writer committed.
         let options = SqliteConnectOptions::new().filename(&self.db_path);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(store_error)?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as("SELECT status, created_at, updated_at FROM items")
-            .fetch_all(&pool)
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
             .await
             .map_err(store_error)?;
+        let rows: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT status, created_at, updated_at FROM items")
+                .fetch_all(&pool)
+                .await
+                .map_err(store_error)?;
         pool.close().await;
-        let elapsed = |created: i64, updated: i64| Duration::from_millis(updated.saturating_sub(created).max(0) as u64);
+        let elapsed = |created: i64, updated: i64| {
+            Duration::from_millis(updated.saturating_sub(created).max(0) as u64)
+        };
         let all: Vec<Duration> = rows.iter().map(|(_, c, u)| elapsed(*c, *u)).collect();
-        let kept: Vec<Duration> =
-            rows.iter().filter(|(s, _, _)| s == ItemStatus::Succeeded.as_str()).map(|(_, c, u)| elapsed(*c, *u)).collect();
+        let kept: Vec<Duration> = rows
+            .iter()
+            .filter(|(s, _, _)| s == ItemStatus::Succeeded.as_str())
+            .map(|(_, c, u)| elapsed(*c, *u))
+            .collect();
         let service: Vec<Duration> = self
             .probe
             .service_times()
@@ -228,9 +261,13 @@ fn store_error(e: sqlx::Error) -> BenchError {
 }
 
 fn machine() -> Machine {
-    let memory_mib =
-        std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| status_mib(&text, "MemTotal"));
-    Machine { cpus: std::thread::available_parallelism().map_or(1, |n| n.get()), memory_mib }
+    let memory_mib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| status_mib(&text, "MemTotal"));
+    Machine {
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        memory_mib,
+    }
 }
 
 /// The database file and its write-ahead log, in MiB.

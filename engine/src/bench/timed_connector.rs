@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use ferry_connectors::{ActionCall, Connector, ConnectorError, ConnectorSpec, FindCall, PollPage, PollRequest, Record};
 use ferry_connectors::connector::Found;
+use ferry_connectors::{
+    ActionCall, Connector, ConnectorError, ConnectorSpec, FindCall, PollPage, PollRequest, Record,
+};
 
 use super::timings::Timings;
 use crate::runtime::PreparedBundle;
@@ -24,13 +26,18 @@ impl TimedConnector {
     /// Wrap every connector of `bundle`, reporting into `timings`.
     pub fn instrument(bundle: &mut PreparedBundle, timings: &Arc<Timings>) {
         for (connection, connector) in bundle.connectors.iter_mut() {
-            let timed = TimedConnector { connection: connection.clone(), inner: connector.clone(), timings: timings.clone() };
+            let timed = TimedConnector {
+                connection: connection.clone(),
+                inner: connector.clone(),
+                timings: timings.clone(),
+            };
             *connector = Arc::new(timed);
         }
     }
 
     fn record(&self, operation: &str, start: Instant) {
-        self.timings.record(&format!("{}.{operation}", self.connection), start.elapsed());
+        self.timings
+            .record(&format!("{}.{operation}", self.connection), start.elapsed());
     }
 }
 

@@ -32,7 +32,10 @@ impl StoreProbe {
 
     /// Claim-to-settle times, with the status each item settled in.
     pub fn service_times(&self) -> Vec<(ItemStatus, Duration)> {
-        self.service.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.service
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// When the last page of items was queued.
@@ -68,31 +71,45 @@ impl Store for TimedStore {
     }
 
     async fn upsert_bundle(&self, bundle: BundleRecord) -> Result<(), StoreError> {
-        self.timed("store.upsert_bundle", self.inner.upsert_bundle(bundle)).await
+        self.timed("store.upsert_bundle", self.inner.upsert_bundle(bundle))
+            .await
     }
 
     async fn cursor(&self, bundle_id: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        self.timed("store.cursor", self.inner.cursor(bundle_id)).await
+        self.timed("store.cursor", self.inner.cursor(bundle_id))
+            .await
     }
 
     async fn start_run(&self, run: NewRun) -> Result<RunId, StoreError> {
-        self.timed("store.start_run", self.inner.start_run(run)).await
+        self.timed("store.start_run", self.inner.start_run(run))
+            .await
     }
 
     async fn enqueue(&self, batch: EnqueueBatch) -> Result<EnqueueOutcome, StoreError> {
         let outcome = self.timed("store.enqueue", self.inner.enqueue(batch)).await;
-        *self.probe.last_enqueue.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        *self
+            .probe
+            .last_enqueue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         outcome
     }
 
     async fn finish_run(&self, finish: RunFinish) -> Result<(), StoreError> {
-        self.timed("store.finish_run", self.inner.finish_run(finish)).await
+        self.timed("store.finish_run", self.inner.finish_run(finish))
+            .await
     }
 
     async fn claim_items(&self, claim: ClaimRequest) -> Result<Vec<ClaimedItem>, StoreError> {
-        let items = self.timed("store.claim_items", self.inner.claim_items(claim)).await?;
+        let items = self
+            .timed("store.claim_items", self.inner.claim_items(claim))
+            .await?;
         let now = Instant::now();
-        let mut claimed = self.probe.claimed_at.lock().unwrap_or_else(|p| p.into_inner());
+        let mut claimed = self
+            .probe
+            .claimed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         for item in &items {
             claimed.insert(item.id, now);
         }
@@ -100,57 +117,81 @@ impl Store for TimedStore {
     }
 
     async fn renew_claims(&self, renew: RenewClaims) -> Result<(), StoreError> {
-        self.timed("store.renew_claims", self.inner.renew_claims(renew)).await
+        self.timed("store.renew_claims", self.inner.renew_claims(renew))
+            .await
     }
 
     async fn begin_step(&self, begin: StepBegin) -> Result<(), StoreError> {
-        self.timed("store.begin_step", self.inner.begin_step(begin)).await
+        self.timed("store.begin_step", self.inner.begin_step(begin))
+            .await
     }
 
     async fn finish_step(&self, finish: StepFinish) -> Result<(), StoreError> {
-        self.timed("store.finish_step", self.inner.finish_step(finish)).await
+        self.timed("store.finish_step", self.inner.finish_step(finish))
+            .await
     }
 
     async fn settle_item(&self, settle: ItemSettle) -> Result<(), StoreError> {
         let (item_id, status) = (settle.item_id, settle.status);
-        self.timed("store.settle_item", self.inner.settle_item(settle)).await?;
-        let claimed = self.probe.claimed_at.lock().unwrap_or_else(|p| p.into_inner()).remove(&item_id);
+        self.timed("store.settle_item", self.inner.settle_item(settle))
+            .await?;
+        let claimed = self
+            .probe
+            .claimed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&item_id);
         if let Some(claimed) = claimed {
-            self.probe.service.lock().unwrap_or_else(|p| p.into_inner()).push((status, claimed.elapsed()));
+            self.probe
+                .service
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((status, claimed.elapsed()));
         }
         self.probe.settled.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
-        self.timed("store.release_claims", self.inner.release_claims(worker)).await
+        self.timed("store.release_claims", self.inner.release_claims(worker))
+            .await
     }
 
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
-        self.timed("store.retry_items", self.inner.retry_items(target, now)).await
+        self.timed("store.retry_items", self.inner.retry_items(target, now))
+            .await
     }
 
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
-        self.timed("store.discard_items", self.inner.discard_items(target, now)).await
+        self.timed("store.discard_items", self.inner.discard_items(target, now))
+            .await
     }
 
     async fn list_runs(&self, query: RunQuery) -> Result<Vec<RunSummary>, StoreError> {
-        self.timed("store.list_runs", self.inner.list_runs(query)).await
+        self.timed("store.list_runs", self.inner.list_runs(query))
+            .await
     }
 
     async fn run_detail(&self, run_id: RunId) -> Result<Option<RunDetail>, StoreError> {
-        self.timed("store.run_detail", self.inner.run_detail(run_id)).await
+        self.timed("store.run_detail", self.inner.run_detail(run_id))
+            .await
     }
 
     async fn item_counts(&self, bundle_id: Option<&str>) -> Result<ItemCounts, StoreError> {
-        self.timed("store.item_counts", self.inner.item_counts(bundle_id)).await
+        self.timed("store.item_counts", self.inner.item_counts(bundle_id))
+            .await
     }
 
     async fn acquire_lease(&self, request: LeaseRequest) -> Result<Option<Lease>, StoreError> {
-        self.timed("store.acquire_lease", self.inner.acquire_lease(request)).await
+        self.timed("store.acquire_lease", self.inner.acquire_lease(request))
+            .await
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        self.timed("store.release_lease", self.inner.release_lease(name, holder)).await
+        self.timed(
+            "store.release_lease",
+            self.inner.release_lease(name, holder),
+        )
+        .await
     }
 }

@@ -45,7 +45,11 @@ impl Timings {
         let map = self.by_name.lock().unwrap_or_else(|p| p.into_inner());
         map.iter()
             .map(|(name, (calls, total, max))| {
-                let mean_ms = if *calls == 0 { 0.0 } else { total.as_secs_f64() * 1000.0 / *calls as f64 };
+                let mean_ms = if *calls == 0 {
+                    0.0
+                } else {
+                    total.as_secs_f64() * 1000.0 / *calls as f64
+                };
                 let time = OperationTime {
                     calls: *calls,
                     total_s: total.as_secs_f64(),

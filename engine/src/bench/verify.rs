@@ -105,7 +105,12 @@ fn check_counts(workload: &Workload, counts: &ItemCounts, problems: &mut Problem
             counts.succeeded, counts.filtered
         ));
     }
-    let unsettled = counts.in_progress + counts.waiting + counts.failed + counts.held + counts.skipped + counts.discarded;
+    let unsettled = counts.in_progress
+        + counts.waiting
+        + counts.failed
+        + counts.held
+        + counts.skipped
+        + counts.discarded;
     if unsettled > 0 {
         problems.add(format!(
             "store: {unsettled} items did not succeed or get filtered ({} in progress, {} waiting, {} failed, {} held, {} skipped); see `ferry runs`",
@@ -115,22 +120,35 @@ fn check_counts(workload: &Workload, counts: &ItemCounts, problems: &mut Problem
 }
 
 /// One customer per phone of a kept call, none for other phones. Returns id → phone.
-fn check_customers(workload: &Workload, customers: &[Value], problems: &mut Problems) -> HashMap<i64, String> {
+fn check_customers(
+    workload: &Workload,
+    customers: &[Value],
+    problems: &mut Problems,
+) -> HashMap<i64, String> {
     let mut by_phone: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut phone_of = HashMap::new();
     for customer in customers {
         let id = customer["id"].as_i64().unwrap_or_default();
-        let phone = customer.pointer("/phones/0/number").and_then(Value::as_str).unwrap_or_default().to_string();
+        let phone = customer
+            .pointer("/phones/0/number")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         by_phone.entry(phone.clone()).or_default().push(id);
         phone_of.insert(id, phone);
     }
     let expected = workload.kept_phones();
     for (phone, ids) in &by_phone {
         if ids.len() > 1 {
-            problems.add(format!("retailCRM: {} customers with phone {phone} (ids {ids:?}); expected one", ids.len()));
+            problems.add(format!(
+                "retailCRM: {} customers with phone {phone} (ids {ids:?}); expected one",
+                ids.len()
+            ));
         }
         if !expected.contains(phone.as_str()) {
-            problems.add(format!("retailCRM: customer(s) {ids:?} with phone {phone}, which no kept call has"));
+            problems.add(format!(
+                "retailCRM: customer(s) {ids:?} with phone {phone}, which no kept call has"
+            ));
         }
     }
     for phone in expected {
@@ -149,19 +167,27 @@ fn check_orders<'w>(
     customer_phone: &HashMap<i64, String>,
     problems: &mut Problems,
 ) -> HashMap<String, &'w ExpectedCall> {
-    let calls: HashMap<String, &ExpectedCall> = workload.expected.iter().map(|c| (c.call_id.to_string(), c)).collect();
+    let calls: HashMap<String, &ExpectedCall> = workload
+        .expected
+        .iter()
+        .map(|c| (c.call_id.to_string(), c))
+        .collect();
     let mut orders_of_call: HashMap<&str, usize> = HashMap::new();
     let mut order_call = HashMap::new();
     for order in orders {
         let order_id = id_text(&order["id"]).unwrap_or_default();
         let external = id_text(&order["externalId"]).unwrap_or_default();
         let Some((key, call)) = calls.get_key_value(&external) else {
-            problems.add(format!("retailCRM: order {order_id} has externalId {external:?}, which is no call"));
+            problems.add(format!(
+                "retailCRM: order {order_id} has externalId {external:?}, which is no call"
+            ));
             continue;
         };
         *orders_of_call.entry(key.as_str()).or_default() += 1;
         if !call.kept {
-            problems.add(format!("retailCRM: order {order_id} for call {external}, which the filter drops"));
+            problems.add(format!(
+                "retailCRM: order {order_id} for call {external}, which the filter drops"
+            ));
         }
         let customer = order.pointer("/customer/id").and_then(Value::as_i64);
         match customer.and_then(|id| customer_phone.get(&id)) {
@@ -175,9 +201,16 @@ fn check_orders<'w>(
         order_call.insert(order_id, *call);
     }
     for call in workload.expected.iter().filter(|c| c.kept) {
-        match orders_of_call.get(call.call_id.to_string().as_str()).copied().unwrap_or(0) {
+        match orders_of_call
+            .get(call.call_id.to_string().as_str())
+            .copied()
+            .unwrap_or(0)
+        {
             1 => {}
-            n => problems.add(format!("retailCRM: {n} orders for call {}; expected one", call.call_id)),
+            n => problems.add(format!(
+                "retailCRM: {n} orders for call {}; expected one",
+                call.call_id
+            )),
         }
     }
     order_call
@@ -194,9 +227,14 @@ fn check_deals(
     let mut deals_of_call: HashMap<i64, usize> = HashMap::new();
     for deal in deals {
         let number = &deal.order_number;
-        let bound = deal.created.pointer("/matching/0/callParams/callId").and_then(Value::as_i64);
+        let bound = deal
+            .created
+            .pointer("/matching/0/callParams/callId")
+            .and_then(Value::as_i64);
         let Some(call) = order_call.get(number) else {
-            problems.add(format!("Calltouch: deal {number:?} is numbered with no order's id"));
+            problems.add(format!(
+                "Calltouch: deal {number:?} is numbered with no order's id"
+            ));
             continue;
         };
         *deals_of_call.entry(call.call_id).or_default() += 1;
@@ -205,14 +243,20 @@ fn check_deals(
         }
         let funnel = deal.created["funnel"].as_str().unwrap_or_default();
         if funnel != call.source {
-            problems.add(format!("Calltouch: deal {number} has funnel {funnel:?}; the call's source is {:?}", call.source));
+            problems.add(format!(
+                "Calltouch: deal {number} has funnel {funnel:?}; the call's source is {:?}",
+                call.source
+            ));
         }
     }
     for call in &workload.expected {
         let n = deals_of_call.get(&call.call_id).copied().unwrap_or(0);
         let want = usize::from(call.kept);
         if n != want {
-            problems.add(format!("Calltouch: {n} deals for call {}; expected {want}", call.call_id));
+            problems.add(format!(
+                "Calltouch: {n} deals for call {}; expected {want}",
+                call.call_id
+            ));
         }
     }
 }
@@ -225,7 +269,12 @@ mod tests {
     use crate::bench::workload::WorkloadShape;
 
     fn workload() -> Workload {
-        let shape = WorkloadShape { calls: 6, repeat_caller_percent: 0, complete_percent: 0, seed: 1 };
+        let shape = WorkloadShape {
+            calls: 6,
+            repeat_caller_percent: 0,
+            complete_percent: 0,
+            seed: 1,
+        };
         let mut w = Workload::generate(&shape, chrono::Utc::now());
         w.expected[5].kept = false;
         w.expected[1].phone = w.expected[0].phone.clone();
@@ -239,7 +288,9 @@ mod tests {
         for (n, call) in w.expected.iter().filter(|c| c.kept).enumerate() {
             let next = customer_of.len() as i64 + 1;
             let customer = *customer_of.entry(call.phone.clone()).or_insert_with(|| {
-                state.customers.push(json!({"id": next, "phones": [{"number": call.phone}]}));
+                state
+                    .customers
+                    .push(json!({"id": next, "phones": [{"number": call.phone}]}));
                 next
             });
             let order_id = 100 + n as i64;
@@ -273,7 +324,9 @@ mod tests {
         let w = workload();
         let mut state = good_state(&w);
         let phone = w.expected[0].phone.clone();
-        state.customers.push(json!({"id": 99, "phones": [{"number": phone}]}));
+        state
+            .customers
+            .push(json!({"id": 99, "phones": [{"number": phone}]}));
         state.orders[2]["customer"]["id"] = json!(1);
         state.deals[3].created["funnel"] = json!("nowhere");
         state.counts.failed = 1;
@@ -291,9 +344,18 @@ mod tests {
         let w = workload();
         let mut state = good_state(&w);
         let dropped = &w.expected[5];
-        state.orders.push(json!({"id": 555, "externalId": dropped.call_id.to_string(), "customer": {"id": 1}}));
+        state.orders.push(
+            json!({"id": 555, "externalId": dropped.call_id.to_string(), "customer": {"id": 1}}),
+        );
         let verdict = verify(&w, &state);
         assert!(!verdict.passed);
-        assert!(verdict.problems.iter().any(|p| p.contains("which the filter drops")), "{:?}", verdict.problems);
+        assert!(
+            verdict
+                .problems
+                .iter()
+                .any(|p| p.contains("which the filter drops")),
+            "{:?}",
+            verdict.problems
+        );
     }
 }

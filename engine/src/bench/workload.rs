@@ -70,7 +70,8 @@ impl Workload {
         let mut expected: Vec<ExpectedCall> = Vec::with_capacity(shape.calls);
         for index in 0..shape.calls {
             let call_id = FIRST_CALL_ID + index as i64;
-            let repeat = !expected.is_empty() && rng.random_range(0..100) < shape.repeat_caller_percent;
+            let repeat =
+                !expected.is_empty() && rng.random_range(0..100) < shape.repeat_caller_percent;
             let phone = if repeat {
                 expected[rng.random_range(0..expected.len())].phone.clone()
             } else {
@@ -78,7 +79,12 @@ impl Workload {
             };
             let complete = rng.random_range(0..100) < shape.complete_percent;
             let seconds = seconds_today * index as i64 / shape.calls.max(1) as i64;
-            let time = format!("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
+            let time = format!(
+                "{:02}:{:02}:{:02}",
+                seconds / 3600,
+                seconds / 60 % 60,
+                seconds % 60
+            );
             let mut call = json!({
                 "callId": call_id,
                 "date": format!("{day} {time}"),
@@ -110,7 +116,12 @@ impl Workload {
                 call["status"] = json!("complete");
             }
             calls.push(call);
-            expected.push(ExpectedCall { call_id, phone, kept: !complete, source });
+            expected.push(ExpectedCall {
+                call_id,
+                phone,
+                kept: !complete,
+                source,
+            });
         }
         Workload { calls, expected }
     }
@@ -122,7 +133,11 @@ impl Workload {
 
     /// Distinct phones among the kept calls: the customers that must exist afterwards.
     pub fn kept_phones(&self) -> HashSet<&str> {
-        self.expected.iter().filter(|c| c.kept).map(|c| c.phone.as_str()).collect()
+        self.expected
+            .iter()
+            .filter(|c| c.kept)
+            .map(|c| c.phone.as_str())
+            .collect()
     }
 }
 
@@ -142,7 +157,14 @@ fn written(phone: &str, pretty: bool) -> String {
     if !pretty {
         return phone.to_string();
     }
-    format!("+{} ({}) {}-{}-{}", &phone[..1], &phone[1..4], &phone[4..7], &phone[7..9], &phone[9..])
+    format!(
+        "+{} ({}) {}-{}-{}",
+        &phone[..1],
+        &phone[1..4],
+        &phone[4..7],
+        &phone[7..9],
+        &phone[9..]
+    )
 }
 
 #[cfg(test)]
@@ -150,11 +172,18 @@ mod tests {
     use super::*;
 
     fn shape(calls: usize) -> WorkloadShape {
-        WorkloadShape { calls, repeat_caller_percent: 30, complete_percent: 10, seed: 7 }
+        WorkloadShape {
+            calls,
+            repeat_caller_percent: 30,
+            complete_percent: 10,
+            seed: 7,
+        }
     }
 
     fn noon() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-05-14T09:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-05-14T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -175,8 +204,16 @@ mod tests {
     fn calls_are_dated_today_in_the_cabinet_zone_and_sources_fall_back() {
         let w = Workload::generate(&shape(50), noon());
         for (call, expected) in w.calls.iter().zip(&w.expected) {
-            assert!(call["date"].as_str().unwrap().starts_with("14/05/2026 "), "{call}");
-            let digits: String = call["callerNumber"].as_str().unwrap().chars().filter(char::is_ascii_digit).collect();
+            assert!(
+                call["date"].as_str().unwrap().starts_with("14/05/2026 "),
+                "{call}"
+            );
+            let digits: String = call["callerNumber"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
             assert_eq!(digits, expected.phone);
             let source = call.get("utmSource").or(call.get("source")).unwrap();
             assert_eq!(source, expected.source.as_str());

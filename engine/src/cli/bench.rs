@@ -81,7 +81,9 @@ pub async fn execute(args: BenchArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let run = BenchRun::prepare(options).await?;
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(run.progress()));
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| progress_bar(run.progress()));
     let result = run.run().await;
     if let Some((bar, ticker)) = bar {
         ticker.abort();
@@ -93,15 +95,21 @@ pub async fn execute(args: BenchArgs) -> Result<ExitCode, CliError> {
     } else {
         print!("{}", render_text(&report));
     }
-    Ok(if report.verification.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.verification.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// A bar on stderr, refreshed from the run's settled count until aborted.
 fn progress_bar(progress: BenchProgress) -> (ProgressBar, tokio::task::JoinHandle<()>) {
     let bar = ProgressBar::new(progress.total());
-    let style = ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} items ({per_sec}, {eta} left)")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    let style = ProgressStyle::with_template(
+        "{spinner} {msg} [{bar:40}] {pos}/{len} items ({per_sec}, {eta} left)",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
     bar.set_style(style);
     bar.set_message("polling and processing");
     let shown = bar.clone();

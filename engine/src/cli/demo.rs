@@ -66,9 +66,14 @@ fn call(id: i64, phone: &str, minute: u32, source: &str) -> Value {
 pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
     let calltouch = CalltouchEmulator::start(CalltouchEmulatorConfig::new("12345", TOKEN)).await?;
     let retail = RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(API_KEY, "main")).await?;
-    println!("emulated Calltouch at {}, emulated retailCRM at {}", calltouch.base_url(), retail.base_url());
+    println!(
+        "emulated Calltouch at {}, emulated retailCRM at {}",
+        calltouch.base_url(),
+        retail.base_url()
+    );
 
-    let mut bundles = load_bundles(std::slice::from_ref(&args.bundle)).map_err(|d| format!("{d}"))?;
+    let mut bundles =
+        load_bundles(std::slice::from_ref(&args.bundle)).map_err(|d| format!("{d}"))?;
     for bundle in &mut bundles {
         for connection in bundle.connections.values_mut() {
             let (key, url) = match connection.kind.as_str() {
@@ -85,7 +90,10 @@ pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
 
     let data_dir = match &args.data_dir {
         Some(dir) => dir.clone(),
-        None => tempfile::Builder::new().prefix("ferry-demo-").tempdir()?.keep(),
+        None => tempfile::Builder::new()
+            .prefix("ferry-demo-")
+            .tempdir()?
+            .keep(),
     };
     std::fs::create_dir_all(&data_dir)?;
     let store = SqliteStore::open(&data_dir.join("ferry.db")).await?;
@@ -97,7 +105,13 @@ pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
         .into_iter()
         .map(|b| PreparedBundle::prepare(b, &secrets, &http).map_err(|e| setup::error_chain(&*e)))
         .collect::<Result<Vec<_>, _>>()?;
-    let engine = Engine::new(store.clone(), Arc::new(SystemClock), EngineConfig::default(), prepared).await?;
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        EngineConfig::default(),
+        prepared,
+    )
+    .await?;
 
     // An existing retailCRM customer: the template must reuse it, not create a duplicate.
     retail.add_customer(json!({"firstName": "Anna", "phones": [{"number": "79160000003"}]}));
@@ -112,10 +126,15 @@ pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
     let report = engine.tick().await?;
     println!("{}", tick_table(store.as_ref(), &report).await?);
 
-    for (id, phone, minute, source) in [(5504, "79160000003", 6, "google"), (5505, "79160000004", 7, "yandex")] {
+    for (id, phone, minute, source) in [
+        (5504, "79160000003", 6, "google"),
+        (5505, "79160000004", 7, "yandex"),
+    ] {
         calltouch.add_call(call(id, phone, minute, source));
     }
-    println!("\ntick 2 (the next 5-minute poll, run now): 2 more calls, one from an existing customer");
+    println!(
+        "\ntick 2 (the next 5-minute poll, run now): 2 more calls, one from an existing customer"
+    );
     let report = engine.tick().await?;
     println!("{}", tick_table(store.as_ref(), &report).await?);
 
@@ -135,11 +154,24 @@ pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
     println!("\nretailCRM customers (one per phone):");
     let mut customers = new_table(&["id", "externalId", "phone", "name"]);
     for c in retail.customers() {
-        customers.add_row(vec![c["id"].to_string(), text(&c["externalId"]), text(&c["phones"][0]["number"]), text(&c["firstName"])]);
+        customers.add_row(vec![
+            c["id"].to_string(),
+            text(&c["externalId"]),
+            text(&c["phones"][0]["number"]),
+            text(&c["firstName"]),
+        ]);
     }
     println!("{customers}");
     println!("\nretailCRM orders (one per call):");
-    let mut orders = new_table(&["id", "externalId", "customer", "status", "name", "source", "tags"]);
+    let mut orders = new_table(&[
+        "id",
+        "externalId",
+        "customer",
+        "status",
+        "name",
+        "source",
+        "tags",
+    ]);
     for o in retail.orders() {
         orders.add_row(vec![
             o["id"].to_string(),
@@ -152,8 +184,17 @@ pub async fn execute(args: DemoArgs) -> Result<ExitCode, CliError> {
         ]);
     }
     println!("{orders}");
-    let runs = store.list_runs(RunQuery { bundle_id: None, limit: 10 }).await?;
-    println!("\nrun history (`ferry runs --data-dir {}`):\n{}", data_dir.display(), runs_table(&runs));
+    let runs = store
+        .list_runs(RunQuery {
+            bundle_id: None,
+            limit: 10,
+        })
+        .await?;
+    println!(
+        "\nrun history (`ferry runs --data-dir {}`):\n{}",
+        data_dir.display(),
+        runs_table(&runs)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

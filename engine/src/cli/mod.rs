@@ -5,6 +5,7 @@
 
 mod bench;
 mod bundle_new;
+mod connections;
 mod demo;
 mod history;
 mod run;
@@ -59,6 +60,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Benchmark the engine end to end against in-process emulated CRMs and verify the result.
     Bench(bench::BenchArgs),
+    /// Check connections' credentials before enabling bundles.
+    Connections(connections::ConnectionsArgs),
     /// Work with bundle files.
     Bundle {
         /// The bundle command.
@@ -95,6 +98,7 @@ pub fn main_entry() -> ExitCode {
             Command::Runs(args) => history::execute(args).await,
             Command::Bench(args) => bench::execute(args).await,
             Command::Demo(args) => demo::execute(args).await,
+            Command::Connections(args) => connections::execute(args).await,
             Command::Bundle {
                 command: BundleCommand::New(args),
             } => bundle_new::execute(args),

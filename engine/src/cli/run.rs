@@ -85,7 +85,10 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
     let engine = Engine::new(store, Arc::new(SystemClock), config, prepared).await?;
 
     if args.once {
-        let report = engine.tick().await?;
+        let progress = LiveCounts::start(engine.store().clone());
+        let report = engine.tick().await;
+        progress.finish();
+        let report = report?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
@@ -107,6 +110,53 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A spinner on stderr with live item counts while a tick runs, shown only when stderr is
+/// a terminal (logs and pipes get the summary alone).
+struct LiveCounts {
+    bar: Option<indicatif::ProgressBar>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LiveCounts {
+    fn start(store: Arc<dyn crate::store::Store>) -> LiveCounts {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return LiveCounts {
+                bar: None,
+                task: None,
+            };
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message("polling…");
+        let shown = bar.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if let Ok(c) = store.item_counts(None).await {
+                    shown.set_message(format!(
+                        "in progress {} · succeeded {} · filtered {} · waiting {} · failed {} · held {}",
+                        c.in_progress, c.succeeded, c.filtered, c.waiting, c.failed, c.held
+                    ));
+                }
+            }
+        });
+        LiveCounts {
+            bar: Some(bar),
+            task: Some(task),
+        }
+    }
+
+    fn finish(self) {
+        if let Some(task) = self.task {
+            task.abort();
+        }
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -410,11 +410,13 @@ impl StepRun<'_> {
             .map_or(OnFound::Reuse, |d| d.on_found);
         match on_found {
             OnFound::Reuse => {
+                // Not an error: the note tells the history reader why nothing was sent.
+                let note = format!("reused the existing record found by `{field}`");
                 self.finish(
                     StepStatus::Succeeded,
                     attempts,
                     Some(Value::Object(found.clone())),
-                    None,
+                    Some(note),
                 )
                 .await?;
                 Ok(StepResult::Output(found))
@@ -474,11 +476,12 @@ impl StepRun<'_> {
                     Ok(updated) => {
                         let mut output = found;
                         output.extend(updated);
+                        let note = format!("updated the existing record found by `{field}`");
                         self.finish(
                             StepStatus::Succeeded,
                             attempt,
                             Some(Value::Object(output.clone())),
-                            None,
+                            Some(note),
                         )
                         .await?;
                         Ok(StepResult::Output(output))

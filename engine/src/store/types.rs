@@ -264,7 +264,8 @@ pub struct StepRecord {
     pub attempts: u32,
     /// The step's output (when succeeded).
     pub output: Option<Value>,
-    /// The last error (redacted).
+    /// The last error (redacted), or for a succeeded step a note on how it succeeded
+    /// (e.g. an existing record was reused).
     pub error: Option<String>,
     /// When last updated.
     pub updated_at: Timestamp,

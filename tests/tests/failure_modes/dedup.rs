@@ -38,17 +38,26 @@ const RC_KEY: &str = "rc-key-7c41d2";
 #[tokio::test]
 async fn concurrent_items_sharing_a_phone_create_one_customer() {
     let api = FakeApi::start().await;
-    let crm = RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(RC_KEY, "main")).await.unwrap();
+    let crm = RetailCrmEmulator::start(RetailCrmEmulatorConfig::new(RC_KEY, "main"))
+        .await
+        .unwrap();
     let shared_phone = "79165550000";
     for id in 1..=20 {
         // Leads 3, 7, 11, 15 and 19 are the same person calling again.
-        let phone = if id % 4 == 3 { shared_phone.to_string() } else { format!("791600000{id:02}") };
+        let phone = if id % 4 == 3 {
+            shared_phone.to_string()
+        } else {
+            format!("791600000{id:02}")
+        };
         api.add_lead(lead(id, &phone));
     }
     let mut world = crate::harness::world();
     world.secrets.set_secret("RETAILCRM_API_KEY", RC_KEY);
-    let text = BUNDLE.replace("{API}", &api.base_url()).replace("{CRM}", &crm.base_url());
-    let bundle = parse_bundle(Path::new("inline/dedup.yaml"), &text).unwrap_or_else(|d| panic!("{d}"));
+    let text = BUNDLE
+        .replace("{API}", &api.base_url())
+        .replace("{CRM}", &crm.base_url());
+    let bundle =
+        parse_bundle(Path::new("inline/dedup.yaml"), &text).unwrap_or_else(|d| panic!("{d}"));
     let engine = world.engine(vec![bundle]).await;
     let store = engine.store().clone();
 
@@ -56,16 +65,27 @@ async fn concurrent_items_sharing_a_phone_create_one_customer() {
     assert_eq!(report.counts.succeeded, 20, "{report:?}");
 
     let customers = crm.customers();
-    let phones: Vec<&str> = customers.iter().map(|c| c["phones"][0]["number"].as_str().unwrap_or_default()).collect();
+    let phones: Vec<&str> = customers
+        .iter()
+        .map(|c| c["phones"][0]["number"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(customers.len(), 16, "{phones:?}");
-    assert_eq!(phones.iter().filter(|p| **p == shared_phone).count(), 1, "{phones:?}");
+    assert_eq!(
+        phones.iter().filter(|p| **p == shared_phone).count(),
+        1,
+        "{phones:?}"
+    );
     let mut distinct = phones.clone();
     distinct.sort();
     distinct.dedup();
     assert_eq!(distinct.len(), 16, "one customer per phone: {phones:?}");
 
     // The five leads that share the phone all point at that one customer.
-    let shared_id = customers.iter().find(|c| c["phones"][0]["number"] == shared_phone).unwrap()["id"].clone();
+    let shared_id = customers
+        .iter()
+        .find(|c| c["phones"][0]["number"] == shared_phone)
+        .unwrap()["id"]
+        .clone();
     let items = all_items(store.as_ref()).await;
     let outputs: Vec<&Value> = items
         .iter()
@@ -76,5 +96,8 @@ async fn concurrent_items_sharing_a_phone_create_one_customer() {
         })
         .collect();
     assert_eq!(outputs.len(), 5);
-    assert!(outputs.iter().all(|id| **id == shared_id), "{outputs:?} vs {shared_id}");
+    assert!(
+        outputs.iter().all(|id| **id == shared_id),
+        "{outputs:?} vs {shared_id}"
+    );
 }

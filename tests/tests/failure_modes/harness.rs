@@ -68,7 +68,9 @@ pub fn http_bundle(api: &FakeApi, id: &str, rest: &str) -> Bundle {
 
 /// [`http_bundle`] reading `page_size` leads per page.
 pub fn http_bundle_paged(api: &FakeApi, id: &str, page_size: u32, rest: &str) -> Bundle {
-    let head = HEAD.replace("{BASE}", &api.base_url()).replace("{PAGE_SIZE}", &page_size.to_string());
+    let head = HEAD
+        .replace("{BASE}", &api.base_url())
+        .replace("{PAGE_SIZE}", &page_size.to_string());
     let text = format!("id: {id}{head}{rest}");
     parse_bundle(Path::new("inline/leads-to-deals.yaml"), &text)
         .unwrap_or_else(|d| panic!("test bundle does not validate:\n{d}\n---\n{text}"))

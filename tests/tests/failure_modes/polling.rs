@@ -18,7 +18,9 @@ async fn failed_page_leaves_the_cursor_and_the_next_poll_queues_the_rest_once() 
     // Two leads a page: page 1 (no since_id) is fine, page 2 (after id 2) breaks.
     api.script("GET /leads since_id=2", Reply::Fault(Fault::status(500)));
     let world = world();
-    let engine = world.engine(vec![http_bundle_paged(&api, "paged", 2, DEAL_STEP)]).await;
+    let engine = world
+        .engine(vec![http_bundle_paged(&api, "paged", 2, DEAL_STEP)])
+        .await;
     let store = engine.store().clone();
 
     let report = engine.tick().await.unwrap();
@@ -115,10 +117,7 @@ async fn filtered_items_are_recorded_and_never_sent() {
     api.add_lead(json!({"id": 3, "phone": "79160000003"})); // no status: not `complete`
     api.add_lead(json!({"id": 4, "phone": "79160000004", "status": "complete"}));
     let world = world();
-    let rest = format!(
-        "filter: \"status != complete\"\n{}",
-        DEAL_STEP
-    );
+    let rest = format!("filter: \"status != complete\"\n{}", DEAL_STEP);
     let engine = world
         .engine(vec![http_bundle(&api, "filtered", &rest)])
         .await;

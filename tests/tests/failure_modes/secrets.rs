@@ -36,8 +36,11 @@ async fn missing_secret_stops_only_its_bundle_and_names_the_reference() {
     broken.connections = extra.connections;
     let healthy = http_bundle(&api, "healthy", DEAL_STEP);
 
-    let http = HttpTransport::new(TransportConfig { request_timeout: Duration::from_secs(10), ..TransportConfig::default() })
-        .unwrap();
+    let http = HttpTransport::new(TransportConfig {
+        request_timeout: Duration::from_secs(10),
+        ..TransportConfig::default()
+    })
+    .unwrap();
     let mut prepared = Vec::new();
     let mut errors = Vec::new();
     for bundle in [broken, healthy] {
@@ -47,20 +50,44 @@ async fn missing_secret_stops_only_its_bundle_and_names_the_reference() {
         }
     }
     assert_eq!(errors.len(), 1, "{errors:?}");
-    let PrepareError::Secret { bundle, connection, setting, .. } = errors[0].as_ref() else {
+    let PrepareError::Secret {
+        bundle,
+        connection,
+        setting,
+        ..
+    } = errors[0].as_ref()
+    else {
         panic!("expected a secret error, got {:?}", errors[0]);
     };
-    assert_eq!((bundle.as_str(), connection.as_str(), setting.as_str()), ("needs-missing-secret", "backup", "bearer_token"));
+    assert_eq!(
+        (bundle.as_str(), connection.as_str(), setting.as_str()),
+        ("needs-missing-secret", "backup", "bearer_token")
+    );
     let message = errors[0].to_string();
-    assert!(message.contains("bundle `needs-missing-secret`"), "{message}");
-    assert!(message.contains("connection `backup`") && message.contains("setting `bearer_token`"), "{message}");
-    assert!(message.contains("MISSING_TOKEN"), "names the reference: {message}");
-    assert!(!leaks_token(&message) && !format!("{:?}", errors[0]).contains(TOKEN), "{message}");
+    assert!(
+        message.contains("bundle `needs-missing-secret`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("connection `backup`") && message.contains("setting `bearer_token`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("MISSING_TOKEN"),
+        "names the reference: {message}"
+    );
+    assert!(
+        !leaks_token(&message) && !format!("{:?}", errors[0]).contains(TOKEN),
+        "{message}"
+    );
 
     let engine = Engine::new(
         world.store().await,
         world.clock.clone(),
-        EngineConfig { worker_id: "test-worker".into(), ..EngineConfig::default() },
+        EngineConfig {
+            worker_id: "test-worker".into(),
+            ..EngineConfig::default()
+        },
         prepared,
     )
     .await
@@ -94,6 +121,9 @@ steps:
     action: backup.request
     with: {{ path: /deals }}
 "#,
-        SECOND_CONNECTION.replace("{BASE}", &base).trim_start_matches('\n').trim_end()
+        SECOND_CONNECTION
+            .replace("{BASE}", &base)
+            .trim_start_matches('\n')
+            .trim_end()
     )
 }

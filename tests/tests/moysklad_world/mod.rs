@@ -111,18 +111,12 @@ impl Crms {
             .unwrap_or_else(|| panic!("no Calltouch deal {order_number}"))
     }
 
-    /// `(status, revenue, statusDate)` of each update a deal received, oldest first.
-    pub fn deal_updates(&self, order_number: &str) -> Vec<(String, String, String)> {
+    /// `(status, revenue)` of each update a deal received, oldest first.
+    pub fn deal_updates(&self, order_number: &str) -> Vec<(String, String)> {
         self.deal(order_number)
             .updates
             .iter()
-            .map(|u| {
-                (
-                    text(&u["status"]),
-                    text(&u["revenue"]),
-                    text(&u["statusDate"]),
-                )
-            })
+            .map(|u| (text(&u["status"]), text(&u["revenue"])))
             .collect()
     }
 
