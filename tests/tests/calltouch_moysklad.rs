@@ -86,7 +86,7 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
     crms.calltouch
         .add_call(call(7702, "79160000002", "09:52:00"));
     crms.calltouch
-        .add_call(call(7703, "89160000001", "09:53:00"));
+        .add_call(call(7703, "79160000002", "09:53:00"));
 
     let engine = world.engine(vec![crms.bundle(CALL_TO_ORDER)]).await;
     let report = engine.tick().await.unwrap();
@@ -98,11 +98,13 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
         unsuccessful(&engine).await
     );
 
-    // Tick 2: a second call from a known phone and one from the pre-existing client.
+    // Tick 2: 01 calls again, spelt another way, and the pre-existing client calls. (Two
+    // calls from one phone within a tick, like 7702 and 7703, are run one after the
+    // other, so the second finds the counterparty the first created.)
     world.next_tick();
     crms.sklad_time(&world, TimeDelta::zero());
     crms.calltouch
-        .add_call(call(7704, "79160000002", "10:02:00"));
+        .add_call(call(7704, "89160000001", "10:02:00"));
     crms.calltouch
         .add_call(call(7705, "8 916 000 00 03", "10:03:00"));
     let report = engine.tick().await.unwrap();
@@ -182,8 +184,8 @@ async fn s1_5_call_to_order_one_counterparty_per_phone_over_ticks_and_a_restart(
     let expected_agent = [
         (7701, "79160000001"),
         (7702, "79160000002"),
-        (7703, "79160000001"),
-        (7704, "79160000002"),
+        (7703, "79160000002"),
+        (7704, "79160000001"),
         (7705, "+79160000003"),
     ];
     for (call_id, phone) in expected_agent {
@@ -267,8 +269,9 @@ async fn s1_5_request_to_order_counterparty_by_phone_then_email() {
         Some("A@example.ru"),
         "10:01:00",
     ));
-    crms.calltouch
-        .add_request(request(905, Some("79160000013"), None, "10:02:00"));
+    let mut petr = request(905, Some("79160000013"), None, "10:02:00");
+    petr["client"]["fio"] = json!("Пётр Иванов");
+    crms.calltouch.add_request(petr);
     let report = engine.tick().await.unwrap();
     assert_eq!(
         report.bundles[0].poll.items_new, 2,
@@ -345,8 +348,9 @@ async fn s1_5_request_to_order_counterparty_by_phone_then_email() {
     }
     let b = crms.counterparty(&agent_id(&crms.order_by_code("request-905")));
     assert_eq!(
-        (text(&b["phone"]), b.get("email")),
-        ("79160000013".to_string(), None)
+        (text(&b["name"]), text(&b["phone"]), b.get("email")),
+        ("Пётр Иванов".to_string(), "79160000013".to_string(), None),
+        "named after the form's fio"
     );
     assert_ne!(text(&b["id"]), text(&a["id"]));
 
@@ -562,4 +566,106 @@ async fn s1_5_order_changes_update_the_deal_and_completion_closes_it() {
         0
     );
     assert_eq!(crms.sklad.order_state_name(&o950).as_deref(), Some("Новый"));
+}
+
+/// S1.5, the completed-order copy on its own: only orders from Calltouch that reach
+/// `Выполнен` close their deal as COMPLETED with the order total (kopecks → rubles); a
+/// later payment or a corrected total on a completed order is sent again, once; open
+/// orders and orders entered by hand are filtered out; a restart resends nothing.
+#[tokio::test]
+async fn s1_5_order_completed_closes_only_calltouch_deals() {
+    let crms = Crms::start().await;
+    let world = world();
+    let bundles = || {
+        [CALL_TO_ORDER, ORDER_COMPLETED]
+            .map(|b| crms.bundle(b))
+            .to_vec()
+    };
+
+    crms.sklad_time(&world, TimeDelta::zero());
+    crms.calltouch
+        .add_call(call(7901, "79160000031", "09:58:00"));
+    crms.calltouch
+        .add_call(call(7902, "79160000032", "09:59:00"));
+    let engine = world.engine(bundles()).await;
+    let report = engine.tick().await.unwrap();
+    assert_eq!(
+        report.counts.succeeded,
+        2,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+    let o7901 = text(&crms.order_by_code("7901")["id"]);
+
+    // 10:03: 7901 is completed at 9 900 rubles; an order entered by hand for a walk-in
+    // client is created and completed as well.
+    crms.sklad_time(&world, TimeDelta::minutes(3));
+    crms.sklad.set_sum(&o7901, 990_000.0).unwrap();
+    crms.sklad.set_order_state(&o7901, "Выполнен").unwrap();
+    let walk_in = crms
+        .sklad
+        .add_counterparty(json!({"name": "Walk-in", "phone": "79169999998"}))
+        .unwrap();
+    let manual = crms
+        .sklad
+        .add_order(&text(&walk_in["id"]), Some("Новый"))
+        .unwrap();
+    crms.sklad
+        .set_order_state(&text(&manual["id"]), "Выполнен")
+        .unwrap();
+
+    world.next_tick(); // 10:05
+    let report = engine.tick().await.unwrap();
+    assert_eq!(
+        report.counts.failed,
+        0,
+        "{:#?}",
+        unsuccessful(&engine).await
+    );
+    let completed = counts(&engine, COMPLETED_ID).await;
+    assert_eq!(
+        (completed.succeeded, completed.filtered),
+        (1, 2),
+        "7901 closed; 7902 open, walk-in by hand"
+    );
+    assert_eq!(
+        crms.deal_updates("7901"),
+        [("COMPLETED".to_string(), "9900.00".to_string())]
+    );
+
+    // 10:08: the completed order is paid; 10:11 its total is corrected.
+    crms.sklad_time(&world, TimeDelta::minutes(3));
+    crms.sklad.set_payed_sum(&o7901, 990_000.0).unwrap();
+    world.next_tick(); // 10:10
+    engine.tick().await.unwrap();
+    crms.sklad_time(&world, TimeDelta::minutes(1));
+    crms.sklad.set_sum(&o7901, 985_025.0).unwrap();
+    drop(engine);
+
+    world.next_tick(); // 10:15, after a restart
+    let engine = world.engine(bundles()).await;
+    engine.tick().await.unwrap();
+    world.next_tick(); // 10:20: nothing changed
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.items_processed, 0);
+
+    let completed = counts(&engine, COMPLETED_ID).await;
+    assert_eq!(
+        (completed.succeeded, completed.failed, completed.filtered),
+        (3, 0, 2)
+    );
+    let update = |revenue: &str| ("COMPLETED".to_string(), revenue.to_string());
+    assert_eq!(
+        crms.deal_updates("7901"),
+        [update("9900.00"), update("9900.00"), update("9850.25")]
+    );
+    assert!(
+        crms.deal_updates("7902").is_empty(),
+        "an open order is left alone"
+    );
+    assert_eq!(
+        crms.calltouch.deals().len(),
+        2,
+        "no deal appears for the walk-in order"
+    );
 }

@@ -66,7 +66,7 @@ impl TargetArgs {
 
 /// Run it.
 pub async fn execute(args: RunsArgs) -> Result<ExitCode, CliError> {
-    let store = setup::open(&args.store).await?;
+    let store = setup::open_for_operator(&args.store).await?;
     let now = SystemClock.now().timestamp_millis();
     match &args.action {
         None => {

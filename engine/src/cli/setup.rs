@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 use super::{CliError, StoreOptions};
-use crate::store::{Store, StoreLocation, open_store};
+use crate::store::{Store, StoreLocation, open_store, open_store_for_operator};
 
 /// Logs go to stderr; `RUST_LOG` overrides the default `info` for ferry.
 pub fn init_tracing() {
@@ -40,9 +40,13 @@ pub fn store_location(options: &StoreOptions) -> StoreLocation {
     }
 }
 
-/// Open (and migrate) the store.
+/// Open (and migrate) the store for running bundles: on SQLite this takes the engine
+/// lock, so a second engine on the same file is refused.
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, CliError> {
-    let store = open_store(&store_location(options)).await?;
-    store.migrate().await?;
-    Ok(store)
+    Ok(open_store(&store_location(options)).await?)
+}
+
+/// Open the store for an operator command that may run beside an engine.
+pub async fn open_for_operator(options: &StoreOptions) -> Result<Arc<dyn Store>, CliError> {
+    Ok(open_store_for_operator(&store_location(options)).await?)
 }

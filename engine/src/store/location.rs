@@ -62,6 +62,19 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// Open the store at `location` for an operator command that may run beside an engine
+/// (history, retry, discard), and apply pending migrations.
+pub async fn open_store_for_operator(
+    location: &StoreLocation,
+) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = match location {
+        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open_for_operator(path).await?),
+        StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
 /// Open the store at `location` and apply pending migrations.
 pub async fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
     let store: Arc<dyn Store> = match location {

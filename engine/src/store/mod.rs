@@ -22,7 +22,7 @@ mod sql;
 mod sqlite;
 mod types;
 
-pub use location::{StoreLocation, open_store};
+pub use location::{StoreLocation, open_store, open_store_for_operator};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;

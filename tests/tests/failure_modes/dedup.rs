@@ -18,7 +18,13 @@ id: dedup-phones
 name: Leads to retailCRM customers
 connections:
   api: { kind: http, base_url: "{API}", bearer_token: "${secret:API_TOKEN}" }
-  shop: { kind: retailcrm, url: "{CRM}", api_key: "${secret:RETAILCRM_API_KEY}", site: main }
+  shop:
+    kind: retailcrm
+    url: "{CRM}"
+    api_key: ${secret:RETAILCRM_API_KEY}
+    site: main
+    # The emulator has no limit; the real account's 10 req/s would only slow the test.
+    rate_limit: { requests: 1000, per: 1s }
 trigger:
   connection: api
   event: poll

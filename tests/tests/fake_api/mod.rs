@@ -39,6 +39,9 @@ pub enum Reply {
     /// `200` with a JSON-looking body that never ends, streamed without a length, so only
     /// the client's size cap can stop it. Bytes actually produced are counted.
     Endless,
+    /// Keep the request open until the test adds a permit to this semaphore, then answer
+    /// normally: a request in flight for as long as the test needs.
+    Hold(Arc<tokio::sync::Semaphore>),
 }
 
 #[derive(Default)]
@@ -229,11 +232,15 @@ fn validation_error(headers: &HeaderMap) -> Response {
         .into_response()
 }
 
-/// The scripted response; `None` after a delay fault, meaning "now answer normally".
+/// The scripted response; `None` after a delay or a hold, meaning "now answer normally".
 async fn answer(shared: &Arc<Shared>, reply: Reply) -> Option<Response> {
     match reply {
         Reply::Fault(fault) => fault.respond().await,
         Reply::Endless => Some(endless_body(shared.clone())),
+        Reply::Hold(gate) => {
+            gate.acquire().await.expect("gate never closed").forget();
+            None
+        }
     }
 }
 

@@ -46,13 +46,29 @@ impl SqliteStore {
     /// migrate: call [`Store::migrate`](super::Store::migrate) (or use
     /// [`open_store`](super::open_store), which does).
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, true).await
+    }
+
+    /// Open the database for an operator command (`ferry runs`, `retry`, `discard`) while
+    /// an engine may be running on it: no engine lock is taken. SQLite itself serializes
+    /// the few writes such commands make with the engine's, so this is safe; it is not for
+    /// running bundles (two engines would both poll and claim).
+    pub async fn open_for_operator(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, false).await
+    }
+
+    async fn open_with(path: &Path, engine: bool) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
                 path: dir.display().to_string(),
                 source,
             })?;
         }
-        let lock = EngineLock::acquire(path)?;
+        let lock = if engine {
+            Some(EngineLock::acquire(path)?)
+        } else {
+            None
+        };
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -77,7 +93,7 @@ impl SqliteStore {
             reader,
             sql: Statements::for_dialect(Dialect::Sqlite),
             path: Some(path.to_owned()),
-            _lock: Some(lock),
+            _lock: lock,
         })
     }
 
@@ -142,6 +158,27 @@ mod tests {
         first.close().await;
         let again = SqliteStore::open(&path).await.unwrap();
         assert_eq!(again.path(), Some(path.as_path()));
+    }
+
+    #[tokio::test]
+    async fn operator_commands_read_and_write_beside_a_running_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.db");
+        let engine = SqliteStore::open(&path).await.unwrap();
+        engine.migrate().await.unwrap();
+        let operator = SqliteStore::open_for_operator(&path).await.unwrap();
+        assert_eq!(
+            operator.item_counts(None).await.unwrap(),
+            ItemCounts::default()
+        );
+        let retried = operator
+            .retry_items(crate::store::ItemTarget::Item(1), 0)
+            .await
+            .unwrap();
+        assert_eq!(retried, 0);
+        // The operator took no engine lock: a second engine is still refused.
+        let err = SqliteStore::open(&path).await.unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyInUse { .. }), "{err:?}");
     }
 
     #[tokio::test]
