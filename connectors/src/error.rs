@@ -16,6 +16,9 @@ pub enum RetryAdvice {
     /// The credentials were refused: the whole connection is broken, so the item waits
     /// until the connection is fixed rather than failing on its own.
     ConnectionBroken,
+    /// Nothing was sent (the target's circuit breaker is open): wait this long, and do not
+    /// count it as an attempt.
+    NotSent(Duration),
 }
 
 /// A failed call to an outside system. Messages are already redacted by the transport
@@ -59,6 +62,15 @@ pub enum ConnectorError {
         /// The (redacted, truncated) response body.
         body: String,
     },
+    /// The request was not sent: the target failed repeatedly and its circuit breaker is
+    /// open for `retry_after` more.
+    #[error("target unavailable, not sent: {reason}; next try in {} s", retry_after.as_secs())]
+    Unavailable {
+        /// Time left before the breaker lets a request through.
+        retry_after: Duration,
+        /// Why.
+        reason: String,
+    },
     /// The answer was not what the API documents (invalid JSON, missing field, too large).
     #[error("invalid response: {0}")]
     InvalidResponse(String),
@@ -80,6 +92,7 @@ impl ConnectorError {
                 None => RetryAdvice::Backoff,
             },
             ConnectorError::Auth { .. } => RetryAdvice::ConnectionBroken,
+            ConnectorError::Unavailable { retry_after, .. } => RetryAdvice::NotSent(*retry_after),
             ConnectorError::Rejected { .. } | ConnectorError::Config(_) => RetryAdvice::Never,
         }
     }
@@ -93,6 +106,7 @@ impl ConnectorError {
             ConnectorError::Auth { .. } => "auth",
             ConnectorError::Rejected { .. } => "rejected",
             ConnectorError::InvalidResponse(_) => "invalid_response",
+            ConnectorError::Unavailable { .. } => "unavailable",
             ConnectorError::Config(_) => "config",
         }
     }

@@ -79,8 +79,10 @@ fn parse_text_date(text: &str, offset: FixedOffset) -> Result<NaiveDateTime, Str
         "%d-%m-%Y %H:%M:%S",
         "%d-%m-%Y %H:%M",
         "%d.%m.%Y %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
+        // `%.f` also accepts no fraction: MoySklad writes `2024-05-14 10:00:00.000`.
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%d/%m/%Y %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
     ];
     for format in DATE_TIMES {
@@ -141,6 +143,11 @@ mod tests {
         );
         assert_eq!(
             deal_date(&json!("2024-05-14T07:21:05Z"), msk()).unwrap(),
+            expect
+        );
+        // MoySklad's timestamps carry milliseconds.
+        assert_eq!(
+            deal_date(&json!("2024-05-14 10:21:05.000"), msk()).unwrap(),
             expect
         );
         // 2024-05-14 07:21:05 UTC in ms and in seconds.

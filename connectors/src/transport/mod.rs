@@ -8,19 +8,24 @@
 //! the target asked us to wait, and remembers that wait for the account so the next
 //! request to it, from any item, does not come sooner.
 
+mod breaker;
 mod limits;
 mod response;
+mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 
+pub use breaker::{BreakerConfig, CircuitBreaker};
 pub use limits::{AccountLimiter, RateLimit};
 pub use response::{HttpResponse, parse_retry_after};
+pub use shared::SharedRateLimiter;
 
 use crate::error::ConnectorError;
 use crate::secret::Redactor;
+use shared::SharedAccount;
 
 /// Timeouts and caps for every outbound request.
 #[derive(Debug, Clone)]
@@ -33,6 +38,8 @@ pub struct TransportConfig {
     pub max_response_bytes: usize,
     /// How much of an error body is kept in messages and run history.
     pub max_error_body_chars: usize,
+    /// When a target account's circuit breaker opens, and for how long.
+    pub breaker: BreakerConfig,
 }
 
 impl Default for TransportConfig {
@@ -42,6 +49,7 @@ impl Default for TransportConfig {
             request_timeout: Duration::from_secs(60),
             max_response_bytes: 16 * 1024 * 1024,
             max_error_body_chars: 2_000,
+            breaker: BreakerConfig::default(),
         }
     }
 }
@@ -52,7 +60,9 @@ pub struct HttpTransport {
     client: reqwest::Client,
     config: Arc<TransportConfig>,
     limiters: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<AccountLimiter>>>>,
+    breakers: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<CircuitBreaker>>>>,
     rate_limit_override: Option<RateLimit>,
+    shared_limiter: Option<Arc<dyn SharedRateLimiter>>,
 }
 
 impl HttpTransport {
@@ -68,7 +78,9 @@ impl HttpTransport {
             client,
             config: Arc::new(config),
             limiters: Default::default(),
+            breakers: Default::default(),
             rate_limit_override: None,
+            shared_limiter: None,
         })
     }
 
@@ -86,23 +98,45 @@ impl HttpTransport {
         }
     }
 
+    /// This transport, but every rate-limited connection built from it also reserves each
+    /// request's slot in `limiter`, whose schedule other workers share, so that several
+    /// workers together stay under an account's limit. The in-process limiter still applies.
+    pub fn with_shared_limiter(&self, limiter: Arc<dyn SharedRateLimiter>) -> HttpTransport {
+        HttpTransport {
+            shared_limiter: Some(limiter),
+            ..self.clone()
+        }
+    }
+
     /// A client for one connection. Connections that share `account_key` (the same CRM
     /// account reached from several bundles) share one limiter, so together they stay
     /// under the account's limit.
     pub fn connection(&self, options: ConnectionOptions) -> ConnectionClient {
-        let limiter = self
-            .rate_limit_override
-            .or(options.rate_limit)
-            .map(|limit| {
-                let mut map = self.limiters.lock().expect("limiter map poisoned");
-                map.entry(options.account_key.clone())
-                    .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
-                    .clone()
+        let limit = self.rate_limit_override.or(options.rate_limit);
+        let shared = limit
+            .zip(self.shared_limiter.clone())
+            .map(|(limit, limiter)| {
+                SharedAccount::new(limiter, options.account_key.clone(), limit)
             });
+        let limiter = limit.map(|limit| {
+            let mut map = self.limiters.lock().expect("limiter map poisoned");
+            map.entry(options.account_key.clone())
+                .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
+                .clone()
+        });
+        let breaker = self
+            .breakers
+            .lock()
+            .expect("breaker map poisoned")
+            .entry(options.account_key.clone())
+            .or_insert_with(|| Arc::new(CircuitBreaker::new(self.config.breaker)))
+            .clone();
         ConnectionClient {
             client: self.client.clone(),
             config: self.config.clone(),
             limiter,
+            shared,
+            breaker,
             redactor: options.redactor,
         }
     }
@@ -125,6 +159,8 @@ pub struct ConnectionClient {
     client: reqwest::Client,
     config: Arc<TransportConfig>,
     limiter: Option<Arc<AccountLimiter>>,
+    shared: Option<SharedAccount>,
+    breaker: Arc<CircuitBreaker>,
     redactor: Redactor,
 }
 
@@ -139,22 +175,52 @@ impl ConnectionClient {
         &self.redactor
     }
 
-    /// Send a request: wait for the account's limiter, send, read at most the size cap.
+    /// Send a request: wait for the account's limiter (and, with a shared limiter, for the
+    /// slot reserved in the schedule other workers share), send, read at most the size cap.
     /// Any HTTP status is returned as a response; use [`HttpResponse::error_for_status`]
     /// (or a connector's own mapping first) to turn failures into errors.
     pub async fn send(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<HttpResponse, ConnectorError> {
+        if let Some(retry_after) = self.breaker.check() {
+            return Err(ConnectorError::Unavailable {
+                retry_after,
+                reason: "the target failed repeatedly; requests to it are paused".into(),
+            });
+        }
         let _permit = match &self.limiter {
             Some(limiter) => Some(limiter.acquire().await),
             None => None,
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ConnectorError::Transport(self.redactor.redact(&describe_reqwest(&e))))?;
+        if let Some(shared) = &self.shared {
+            shared.wait_turn().await?;
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let text = self.redactor.redact(&describe_reqwest(&e));
+                return Err(match self.breaker.record_failure() {
+                    Some(retry_after) => self.outage(retry_after, text),
+                    None => ConnectorError::Transport(text),
+                });
+            }
+        };
         let status = response.status().as_u16();
+        // A 503 with Retry-After (or a 429) is a busy but healthy target: the limiter
+        // handles it. Only answers that say "unwell" count toward opening the breaker.
+        let unwell = match status {
+            408 | 425 => true,
+            503 => !response.headers().contains_key("retry-after"),
+            500..=599 => true,
+            _ => false,
+        };
+        let outage = if unwell {
+            self.breaker.record_failure()
+        } else {
+            self.breaker.record_success();
+            None
+        };
         let headers = response.headers().clone();
         if let Some(len) = response.content_length()
             && len as usize > self.config.max_response_bytes
@@ -179,10 +245,31 @@ impl ConnectionClient {
             self.redactor.clone(),
             self.config.max_error_body_chars,
         );
-        if let (Some(limiter), Some(wait)) = (&self.limiter, response.asked_wait()) {
-            limiter.pause_for(wait);
+        if let Some(wait) = response.asked_wait() {
+            if let Some(limiter) = &self.limiter {
+                limiter.pause_for(wait);
+            }
+            if let Some(shared) = &self.shared {
+                shared.pause(wait).await;
+            }
+        }
+        if let Some(retry_after) = outage {
+            let last = format!("HTTP {}: {}", response.status, response.body_excerpt());
+            return Err(self.outage(retry_after, last));
         }
         Ok(response)
+    }
+
+    /// A failure that leaves the account's breaker open: the target is down, so the item
+    /// waits for it without spending an attempt.
+    fn outage(&self, retry_after: std::time::Duration, last_error: String) -> ConnectorError {
+        ConnectorError::Unavailable {
+            retry_after,
+            reason: format!(
+                "the target failed {} times in a row (last: {last_error}); requests to it are paused",
+                self.breaker.failures()
+            ),
+        }
     }
 
     /// Send nothing more to this account for `wait`: for vendor-specific "come back
@@ -190,6 +277,9 @@ impl ConnectionClient {
     pub fn pause_for(&self, wait: std::time::Duration) {
         if let Some(limiter) = &self.limiter {
             limiter.pause_for(wait);
+        }
+        if let Some(shared) = &self.shared {
+            shared.pause_in_background(wait);
         }
     }
 

@@ -14,6 +14,7 @@ use super::{CliError, StoreOptions, setup};
 use crate::bundle::load_bundles;
 use crate::clock::SystemClock;
 use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
+use crate::store::{PostgresRateLimiter, StoreLocation};
 
 /// Arguments of `ferry run`.
 #[derive(Debug, Args)]
@@ -57,7 +58,11 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
         Some(path) => SecretSource::with_file(path)?,
         None => SecretSource::from_env(),
     };
-    let http = HttpTransport::new(TransportConfig::default())?;
+    let mut http = HttpTransport::new(TransportConfig::default())?;
+    // Workers sharing a PostgreSQL database also share each account's rate limit.
+    if let StoreLocation::Postgres(url) = setup::store_location(&args.store) {
+        http = http.with_shared_limiter(Arc::new(PostgresRateLimiter::connect(&url).await?));
+    }
     let mut prepared = Vec::new();
     let mut broken = 0usize;
     for bundle in bundles {

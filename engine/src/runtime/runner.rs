@@ -103,11 +103,33 @@ pub fn dedup_lock_keys(bundle: &PreparedBundle, item: &Value) -> Vec<String> {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                keys.push(format!("{}|{}|{}", connection.kind, account, text));
+                keys.push(format!(
+                    "{}|{}|{}",
+                    connection.kind,
+                    account,
+                    lock_form(&text)
+                ));
             }
         }
     }
     keys
+}
+
+/// The form of a dedup value two items must share to be serialized. Targets match
+/// phones loosely (`+7 916 …`, `8916…` and `7916…` are one number to retailCRM and
+/// MoySklad), so phone-like values lock on their last ten digits and everything else on
+/// its trimmed lower-case text. Locking a little too broadly only serializes a few more
+/// items; locking too narrowly would let two spellings of one phone create twice.
+pub fn lock_form(value: &str) -> String {
+    let phone_chars = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if phone_chars && digits.len() >= 10 {
+        format!("phone:{}", &digits[digits.len() - 10..])
+    } else {
+        value.trim().to_lowercase()
+    }
 }
 
 /// Run `item` through `bundle`'s chain and settle it.
@@ -341,6 +363,10 @@ impl StepRun<'_> {
                 Ok(StepResult::Output(output))
             }
             Err(e @ ConnectorError::InvalidResponse(_)) => Ok(self.uncertain(attempt, e)),
+            // Nothing went out: the attempt is given back.
+            Err(e @ ConnectorError::Unavailable { .. }) => {
+                self.failed_attempt(attempt - 1, e).await
+            }
             Err(e) => self.failed_attempt(attempt, e).await,
         }
     }
@@ -514,6 +540,9 @@ impl StepRun<'_> {
         let message = format!("step `{}` ({}): {error}", self.step.id, self.step.action);
         let (status, due_in) = match error.advice() {
             RetryAdvice::Never => (ItemStatus::Failed, None),
+            // The target is down and nothing was sent: the item waits without spending an
+            // attempt, however long the outage lasts.
+            RetryAdvice::NotSent(wait) => (ItemStatus::Waiting, Some(wait)),
             RetryAdvice::ConnectionBroken => (ItemStatus::Waiting, Some(BROKEN_CONNECTION_RETRY)),
             _ if attempts >= options.max_attempts => (ItemStatus::Failed, None),
             RetryAdvice::After(wait) => (ItemStatus::Waiting, Some(wait)),
@@ -547,6 +576,15 @@ impl StepRun<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_lock_on_their_last_ten_digits_and_text_on_its_lower_case() {
+        assert_eq!(lock_form("79160000041"), lock_form("89160000041"));
+        assert_eq!(lock_form("+7 (916) 000-00-41"), "phone:9160000041");
+        assert_ne!(lock_form("79160000041"), lock_form("79160000042"));
+        assert_eq!(lock_form(" Ann@Example.ru "), "ann@example.ru");
+        assert_eq!(lock_form("12345"), "12345");
+    }
 
     #[test]
     fn idempotency_key_is_stable_and_distinct() {

@@ -23,7 +23,7 @@ mod sqlite;
 mod types;
 
 pub use location::{StoreLocation, open_store, open_store_for_operator};
-pub use postgres::PostgresStore;
+pub use postgres::{DEFAULT_HEADROOM_PERCENT, PostgresRateLimiter, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use types::*;
 

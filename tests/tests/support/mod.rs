@@ -56,6 +56,8 @@ pub struct World {
     pub clock: Arc<ManualClock>,
     /// Secret values for `${secret:..}` references.
     pub secrets: SecretSource,
+    /// Timeouts, caps and circuit-breaker settings of the engines' transport.
+    pub transport: TransportConfig,
 }
 
 impl World {
@@ -65,6 +67,10 @@ impl World {
             dir: tempfile::tempdir().expect("temp dir"),
             clock: Arc::new(ManualClock::new(start_time())),
             secrets: SecretSource::from_env(),
+            transport: TransportConfig {
+                request_timeout: Duration::from_secs(10),
+                ..TransportConfig::default()
+            },
         }
     }
 
@@ -85,11 +91,7 @@ impl World {
 
     /// An engine over `bundles` on `store`.
     pub async fn engine_on(&self, store: Arc<dyn Store>, bundles: Vec<Bundle>) -> Engine {
-        let http = HttpTransport::new(TransportConfig {
-            request_timeout: Duration::from_secs(10),
-            ..TransportConfig::default()
-        })
-        .expect("transport");
+        let http = HttpTransport::new(self.transport.clone()).expect("transport");
         let prepared = bundles
             .into_iter()
             .map(|b| PreparedBundle::prepare(b, &self.secrets, &http).expect("prepare bundle"))

@@ -2,6 +2,7 @@
 //! database. Claims lock rows with `FOR UPDATE SKIP LOCKED`, so concurrent workers never
 //! take the same item and never wait for each other's rows.
 
+mod rate_limit;
 mod store_impl;
 
 use std::time::Duration;
@@ -11,6 +12,8 @@ use sqlx::{ConnectOptions, Connection, PgPool};
 
 use super::StoreError;
 use super::sql::{Dialect, Statements};
+
+pub use rate_limit::{DEFAULT_HEADROOM_PERCENT, PostgresRateLimiter};
 
 /// Connections per engine: enough for the runner's concurrent items plus the poller.
 const POOL_SIZE: u32 = 10;
