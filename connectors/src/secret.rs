@@ -61,7 +61,12 @@ impl Redactor {
 
     /// Add more secret values.
     pub fn extend(&mut self, secrets: impl IntoIterator<Item = String>) {
-        for secret in secrets {
+        let mut pending: Vec<String> = secrets.into_iter().collect();
+        // A secret URL (a Bitrix24 incoming-webhook address) leaks through its parts
+        // too: a server echoing the request path, or a proxy logging the query.
+        let parts: Vec<String> = pending.iter().flat_map(|s| url_parts(s)).collect();
+        pending.extend(parts);
+        for secret in pending {
             if secret.len() < MIN_REDACTABLE_LEN {
                 continue;
             }
@@ -105,6 +110,28 @@ impl Redactor {
     }
 }
 
+/// The secret-bearing parts of a URL secret: its path (where webhook codes live), its
+/// password, and its query values. Empty for anything that is not an absolute URL.
+fn url_parts(secret: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(secret) else {
+        return Vec::new();
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let path = url.path().trim_end_matches('/');
+    // A bare host has no secret path; `/api` alone is too common to scrub.
+    if path.len() >= 8 {
+        parts.push(path.to_string());
+    }
+    if let Some(password) = url.password() {
+        parts.push(password.to_string());
+    }
+    parts.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +153,18 @@ mod tests {
         let clean = r.redact(&text);
         assert!(!clean.contains("k3y"), "{clean}");
         assert_eq!(clean.matches(REDACTED).count(), 3, "{clean}");
+    }
+
+    #[test]
+    fn a_secret_url_is_scrubbed_from_echoed_paths_too() {
+        let r = Redactor::new(["https://shop.bitrix24.ru/rest/1/a1b2c3d4e5f6/".to_string()]);
+        let echoed = "404 for /rest/1/a1b2c3d4e5f6/crm.deal.add.json";
+        assert_eq!(r.redact(echoed), "404 for [REDACTED]/crm.deal.add.json");
+        let r = Redactor::new(["https://api.example.com/v1?token=tok-998877".to_string()]);
+        assert_eq!(
+            r.redact("GET /v1/x?token=tok-998877"),
+            "GET /v1/x?token=[REDACTED]"
+        );
     }
 
     #[test]

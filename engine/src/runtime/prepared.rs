@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use super::secrets::{SecretError, SecretSource};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, SecretRef};
 
 /// A validated bundle with its connectors.
 pub struct PreparedBundle {
@@ -94,9 +94,14 @@ impl PreparedBundle {
                         source,
                     })
                 })?;
-                // A reference in a non-secret setting (a site id from the environment) is
-                // configuration, not a credential: it stays readable in messages.
+                // A reference in a non-secret setting is read by the connector as plain
+                // configuration. From `${secret:..}` it is still a secret (a Bitrix24
+                // webhook URL carries its key in the path), so it is redacted everywhere;
+                // from `${env:..}` (a site id) it stays readable in messages.
                 if spec.setting(setting).is_some_and(|s| !s.secret) {
+                    if matches!(reference, SecretRef::Secret(_)) {
+                        redactor.extend([value.expose().to_string()]);
+                    }
                     values.insert(setting.clone(), Value::String(value.expose().to_string()));
                 } else {
                     resolved.insert(setting.clone(), value);
