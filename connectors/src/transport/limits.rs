@@ -80,7 +80,8 @@ impl Clock for TokioClock {
 
 /// Keeps one account within its limits.
 pub struct AccountLimiter {
-    rate: RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>,
+    /// `None` for an account with no known limit: it still honours pauses.
+    rate: Option<RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>>,
     clock: TokioClock,
     parallel: Option<std::sync::Arc<Semaphore>>,
     paused_until: Mutex<Option<Instant>>,
@@ -111,11 +112,24 @@ impl AccountLimiter {
             start: Instant::now(),
         };
         AccountLimiter {
-            rate: RateLimiter::direct_with_clock(quota, clock.clone()),
+            rate: Some(RateLimiter::direct_with_clock(quota, clock.clone())),
             clock,
             parallel: limit
                 .max_parallel
                 .map(|n| std::sync::Arc::new(Semaphore::new(n.max(1)))),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    /// A limiter for an account with no known rate limit: no pacing, but a target's
+    /// "come back later" still pauses every request to the account.
+    pub fn unlimited() -> Self {
+        AccountLimiter {
+            rate: None,
+            clock: TokioClock {
+                start: Instant::now(),
+            },
+            parallel: None,
             paused_until: Mutex::new(None),
         }
     }
@@ -139,7 +153,8 @@ impl AccountLimiter {
                 tokio::time::sleep_until(until).await;
                 continue;
             }
-            match self.rate.check() {
+            let Some(rate) = &self.rate else { break };
+            match rate.check() {
                 Ok(()) => break,
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(self.clock.now());

@@ -12,6 +12,8 @@ mod breaker;
 mod limits;
 mod response;
 mod shared;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,12 +120,21 @@ impl HttpTransport {
             .map(|(limit, limiter)| {
                 SharedAccount::new(limiter, options.account_key.clone(), limit)
             });
-        let limiter = limit.map(|limit| {
-            let mut map = self.limiters.lock().expect("limiter map poisoned");
-            map.entry(options.account_key.clone())
-                .or_insert_with(|| Arc::new(AccountLimiter::new(limit)))
-                .clone()
-        });
+        // Every account gets a limiter, even without a known rate limit, so that a 429's
+        // Retry-After holds back every request to it, not only the one item's retry.
+        let limiter = Some(
+            self.limiters
+                .lock()
+                .expect("limiter map poisoned")
+                .entry(options.account_key.clone())
+                .or_insert_with(|| {
+                    Arc::new(match limit {
+                        Some(limit) => AccountLimiter::new(limit),
+                        None => AccountLimiter::unlimited(),
+                    })
+                })
+                .clone(),
+        );
         let breaker = self
             .breakers
             .lock()

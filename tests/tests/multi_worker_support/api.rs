@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -37,6 +37,8 @@ pub struct PageRequest {
     pub since: Option<i64>,
     /// The ids answered.
     pub ids: Vec<i64>,
+    /// The `X-Worker` header: which worker asked.
+    pub worker: String,
 }
 
 /// One `POST /received`.
@@ -46,6 +48,8 @@ pub struct Delivery {
     pub source: u32,
     /// The item id.
     pub item: i64,
+    /// The `X-Worker` header: which worker sent it.
+    pub worker: String,
 }
 
 /// A request held at the API until released.
@@ -187,12 +191,15 @@ async fn list_items(
     State(shared): State<Arc<Shared>>,
     Path(source): Path<u32>,
     Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     let arrived = Instant::now();
     let since = match query.get("since_id").map(|s| s.parse::<i64>()) {
         None => None,
         Some(Ok(since)) => Some(since),
-        Some(Err(_)) => return (StatusCode::BAD_REQUEST, "since_id is not a number").into_response(),
+        Some(Err(_)) => {
+            return (StatusCode::BAD_REQUEST, "since_id is not a number").into_response();
+        }
     };
     let limit: usize = query
         .get("limit")
@@ -215,6 +222,7 @@ async fn list_items(
             at: shared.clock.now(),
             since,
             ids: ids.clone(),
+            worker: worker_of(&headers),
         });
         let held = matches!(&records.hold_page, Some((s, at, _)) if *s == source && *at == since);
         let hold = if held {
@@ -234,20 +242,31 @@ async fn list_items(
     axum::Json(json!({"data": {"items": items}})).into_response()
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+async fn receive(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let arrived = Instant::now();
     let parsed: Option<(u32, i64)> = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
         let source = u32::try_from(v["source"].as_u64()?).ok()?;
         Some((source, v["item"].as_i64()?))
     });
     let Some((source, item)) = parsed else {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "expected {\"source\": n, \"item\": id}")
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected {\"source\": n, \"item\": id}",
+        )
             .into_response();
     };
     let (number, hold) = {
         let mut records = shared.lock();
         records.arrivals.push(arrived);
-        records.deliveries.push(Delivery { source, item });
+        records.deliveries.push(Delivery {
+            source,
+            item,
+            worker: worker_of(&headers),
+        });
         let hold = records.hold_delivery.take();
         (records.deliveries.len(), hold)
     };
@@ -256,4 +275,12 @@ async fn receive(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> 
         hold.wait().await;
     }
     (StatusCode::CREATED, axum::Json(json!({"id": number}))).into_response()
+}
+
+fn worker_of(headers: &HeaderMap) -> String {
+    headers
+        .get("x-worker")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown")
+        .to_string()
 }

@@ -43,8 +43,8 @@ impl PgSchema {
         let configured = std::env::var("DATABASE_URL")
             .ok()
             .filter(|u| u.starts_with("postgres"));
-        let required = std::env::var("FERRY_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
-            || configured.is_some();
+        let required =
+            std::env::var("FERRY_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") || configured.is_some();
         let url = configured.unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
         let probe = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&url)).await;
         match probe {
@@ -140,9 +140,10 @@ impl Default for SourceOptions {
     }
 }
 
-/// Bundle `source-<n>`: polls `/sources/<n>/items` every five minutes (cursor after id)
-/// and posts every item to `/received`.
-pub fn source_bundle(base_url: &str, source: u32, options: SourceOptions) -> Bundle {
+/// Bundle `source-<n>` as `worker` runs it: polls `/sources/<n>/items` every five minutes
+/// (cursor after id) and posts every item to `/received`. Each worker's copy names it in an
+/// `X-Worker` header, so the API can tell who sent what; the account stays the same.
+pub fn source_bundle(base_url: &str, source: u32, worker: &str, options: SourceOptions) -> Bundle {
     let rate_limit = options
         .requests_per_second
         .map(|n| format!(", rate_limit: {{ requests: {n}, per: 1s }}"))
@@ -152,7 +153,7 @@ pub fn source_bundle(base_url: &str, source: u32, options: SourceOptions) -> Bun
 id: source-{source}
 name: Source {source}
 connections:
-  api: {{ kind: http, base_url: "{base_url}"{rate_limit} }}
+  api: {{ kind: http, base_url: "{base_url}", headers: {{ X-Worker: {worker} }}{rate_limit} }}
 trigger:
   connection: api
   event: poll
@@ -189,6 +190,8 @@ pub struct WorkerSpec<'a> {
     pub clock: Arc<ManualClock>,
     /// Its bundles.
     pub bundles: Vec<Bundle>,
+    /// Items it processes at once.
+    pub max_in_flight: usize,
     /// Whether its transport shares rate limits through the database.
     pub shared_rate_limit: bool,
 }
@@ -211,6 +214,7 @@ pub async fn worker(spec: WorkerSpec<'_>) -> Engine {
         .collect();
     let config = EngineConfig {
         worker_id: spec.id.to_string(),
+        max_in_flight: spec.max_in_flight,
         ..EngineConfig::default()
     };
     let store: Arc<dyn Store> = spec.store;

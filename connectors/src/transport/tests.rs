@@ -1,0 +1,68 @@
+//! The transport over real HTTP on 127.0.0.1: a target's `Retry-After` holds back every
+//! request to that account, whichever connection sends it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, StatusCode};
+
+use super::{ConnectionOptions, HttpTransport, TransportConfig};
+use crate::emulation::EmulatorServer;
+use crate::secret::Redactor;
+
+#[derive(Default)]
+struct Seen {
+    at: Mutex<Vec<Instant>>,
+}
+
+async fn serve(seen: Arc<Seen>) -> EmulatorServer {
+    let router = axum::Router::new().fallback(move || {
+        let seen = seen.clone();
+        async move {
+            let mut at = seen.at.lock().unwrap();
+            at.push(Instant::now());
+            let mut headers = HeaderMap::new();
+            if at.len() == 1 {
+                headers.insert("retry-after", "2".parse().unwrap());
+                return (StatusCode::TOO_MANY_REQUESTS, headers, "slow down");
+            }
+            (StatusCode::OK, headers, "{}")
+        }
+    });
+    EmulatorServer::start(router).await.unwrap()
+}
+
+#[tokio::test]
+async fn after_a_429_the_next_request_to_the_account_waits_as_told() {
+    let seen = Arc::new(Seen::default());
+    let server = serve(seen.clone()).await;
+    let transport = HttpTransport::new(TransportConfig::default()).unwrap();
+    let options = ConnectionOptions {
+        account_key: "example:account-1".into(),
+        // No known rate limit: the pause must work without one.
+        rate_limit: None,
+        redactor: Redactor::default(),
+    };
+    let first_bundle = transport.connection(options.clone());
+    let other_bundle = transport.connection(options);
+    let url = format!("{}/x", server.base_url());
+
+    let limited = first_bundle
+        .send(first_bundle.request(reqwest::Method::GET, &url))
+        .await
+        .unwrap();
+    assert_eq!(limited.status, 429);
+    let ok = other_bundle
+        .send(other_bundle.request(reqwest::Method::GET, &url))
+        .await
+        .unwrap();
+    assert_eq!(ok.status, 200);
+
+    let at = seen.at.lock().unwrap();
+    let gap = at[1] - at[0];
+    assert!(
+        gap >= Duration::from_secs(2),
+        "second request came {gap:?} after the 429"
+    );
+    assert!(gap < Duration::from_secs(4), "and not much later: {gap:?}");
+}
