@@ -79,7 +79,7 @@ pub enum BenchError {
     Bundle(String),
     /// The bundle could not be prepared.
     #[error(transparent)]
-    Prepare(#[from] PrepareError),
+    Prepare(Box<PrepareError>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -42,7 +42,8 @@ pub struct ExpectedCall {
 /// The calls to seed and the expected outcome of each.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    /// Call records exactly as the Calltouch journal returns them.
+    /// Call records exactly as the Calltouch journal returns them (moved into the
+    /// emulator when it is seeded).
     pub calls: Vec<Value>,
     /// One entry per call, in the same order.
     pub expected: Vec<ExpectedCall>,

@@ -16,6 +16,9 @@ use crate::world::{Seeding, World, call_ref};
 /// Steps of the chain that have a dedup lookup (the deal step has none).
 const STEPS_WITH_LOOKUP: &[&str] = &["customer", "order"];
 
+/// Pause before starting another worker when the last one found nothing due.
+const IDLE_PAUSE: Duration = Duration::from_secs(2);
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct ChaosConfig {
@@ -29,7 +32,7 @@ pub struct ChaosConfig {
     pub seed: u64,
     /// Each worker is killed this long after its start, drawn uniformly from the range.
     pub kill_after: std::ops::Range<Duration>,
-    /// Give up when items are still unsettled this long after the last kill.
+    /// Give up when no item has settled for this long (and no kill happened).
     pub settle_timeout: Duration,
     /// Where the data dir, bundle and logs go (a temporary directory when `None`).
     pub work_dir: Option<PathBuf>,
@@ -91,6 +94,8 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
     let mut uncertain: BTreeSet<Uncertain> = BTreeSet::new();
     let mut workers = 0usize;
     let mut last_kill = Instant::now();
+    let mut last_progress = Instant::now();
+    let mut best_settled = 0u64;
     loop {
         let kill_after =
             (kills.len() < config.kills).then(|| rng.random_range(config.kill_after.clone()));
@@ -98,6 +103,7 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
         match ferry.run_worker(kill_after).await? {
             WorkerExit::Killed(after) => {
                 last_kill = Instant::now();
+                last_progress = last_kill;
                 let items = history::read_items(&ferry).await?;
                 let found = history::sending_steps(&items);
                 let new = found.difference(&uncertain).count();
@@ -126,7 +132,11 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
                 if unfinished == 0 && all_known {
                     break;
                 }
-                if kills.len() >= config.kills && last_kill.elapsed() > config.settle_timeout {
+                let settled = counts_total(counts) - unfinished;
+                if settled > best_settled {
+                    best_settled = settled;
+                    last_progress = Instant::now();
+                } else if last_progress.elapsed() > config.settle_timeout {
                     let items = history::read_items(&ferry).await?;
                     let stuck: Vec<String> = items
                         .iter()
@@ -135,14 +145,14 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
                         .take(10)
                         .collect();
                     return Err(format!(
-                        "{unfinished} item(s) still unsettled {:?} after the last kill (polled this time: {polled}); e.g. {}",
+                        "no progress for {:?}: {unfinished} item(s) unsettled (polled this time: {polled}); e.g. {}",
                         config.settle_timeout,
                         stuck.join(", ")
                     ));
                 }
-                // Items a killed worker had claimed stay claimed until their lease ends;
-                // the next worker can take them only then.
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                // Nothing was due: items a killed worker had claimed stay claimed until
+                // their lease ends, and only then can the next worker take them.
+                tokio::time::sleep(IDLE_PAUSE).await;
             }
         }
     }
