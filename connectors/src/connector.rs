@@ -126,6 +126,24 @@ pub struct PollPage {
     pub cursor: Option<Value>,
 }
 
+/// One webhook delivery for a trigger whose [`crate::spec::Delivery`] is `Webhook`. The
+/// engine has already authenticated the request (per-bundle token or HMAC signature),
+/// capped its size and checked its content type; the connector only reads it.
+#[derive(Debug, Clone)]
+pub struct WebhookRequest<'a> {
+    /// The trigger's event name.
+    pub event: &'a str,
+    /// Trigger-level settings from the bundle.
+    pub settings: &'a Map<String, Value>,
+    /// The request's `Content-Type` (e.g. `application/json`,
+    /// `application/x-www-form-urlencoded`).
+    pub content_type: &'a str,
+    /// The raw body.
+    pub body: &'a [u8],
+    /// When the engine received it.
+    pub received_at: DateTime<Utc>,
+}
+
 /// A call of one action.
 #[derive(Debug, Clone)]
 pub struct ActionCall<'a> {
@@ -165,6 +183,17 @@ pub trait Connector: Send + Sync {
     async fn poll(&self, request: PollRequest<'_>) -> Result<PollPage, ConnectorError> {
         Err(ConnectorError::Config(format!(
             "connector `{}` has no polling trigger `{}`",
+            self.spec().kind,
+            request.event
+        )))
+    }
+
+    /// Turn one webhook delivery into items (usually one; a vendor batching several
+    /// events gives several). A body that is not what the vendor sends is a
+    /// [`ConnectorError::Rejected`], which the engine answers with 400 and stores nothing.
+    async fn parse_webhook(&self, request: WebhookRequest<'_>) -> Result<Vec<Value>, ConnectorError> {
+        Err(ConnectorError::Config(format!(
+            "connector `{}` has no webhook trigger `{}`",
             self.spec().kind,
             request.event
         )))

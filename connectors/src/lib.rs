@@ -34,8 +34,10 @@ pub mod retailcrm;
 
 pub use connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,
-    Record, Settings,
+    Record, Settings, WebhookRequest,
 };
 pub use error::{ConnectorError, RetryAdvice};
 pub use secret::{Redactor, SecretString};
-pub use spec::{ActionSpec, ConnectorSpec, DedupSpec, FieldSpec, SettingSpec, TriggerSpec};
+pub use spec::{
+    ActionSpec, ConnectorSpec, DedupSpec, Delivery, FieldSpec, SettingSpec, TriggerSpec,
+};

@@ -49,11 +49,23 @@ pub struct SettingSpec {
     pub description: &'static str,
 }
 
+/// How a trigger's items reach ferry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// ferry polls the source on the bundle's schedule ([`crate::Connector::poll`]).
+    Poll,
+    /// The source posts each event to ferry (`POST /hooks/<bundle id>`), and the connector
+    /// turns the request body into items ([`crate::Connector::parse_webhook`]).
+    Webhook,
+}
+
 /// An event a connector can deliver as items.
 #[derive(Debug)]
 pub struct TriggerSpec {
     /// The `event:` value in a bundle's trigger (e.g. `new_call`).
     pub event: &'static str,
+    /// Polled, or pushed by webhook.
+    pub delivery: Delivery,
     /// What one item is.
     pub description: &'static str,
     /// Trigger-level settings (beside `connection`, `event`, `schedule`, `key`).

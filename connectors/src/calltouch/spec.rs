@@ -19,6 +19,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     settings: SETTINGS,
     triggers: &[
         TriggerSpec {
+            delivery: crate::spec::Delivery::Poll,
             event: NEW_CALL,
             description: "A call from the calls journal (one record per call, as the API returns it)",
             settings: CALL_TRIGGER_SETTINGS,
@@ -26,6 +27,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             item_fields: CALL_FIELDS,
         },
         TriggerSpec {
+            delivery: crate::spec::Delivery::Poll,
             event: NEW_REQUEST,
             description: "A form request (\"заявка\") from the requests journal, as the API returns it",
             settings: REQUEST_TRIGGER_SETTINGS,

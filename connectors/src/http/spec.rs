@@ -66,6 +66,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         ),
     ],
     triggers: &[TriggerSpec {
+        delivery: crate::spec::Delivery::Poll,
         event: POLL,
         description: "Items of a JSON list returned by GET <base_url><path>, page after page",
         settings: &[

@@ -77,6 +77,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         ),
     ],
     triggers: &[TriggerSpec {
+        delivery: crate::spec::Delivery::Poll,
         event: ORDER_CHANGED,
         description: "A customer order was created or changed (state, payment, any field)",
         settings: &[

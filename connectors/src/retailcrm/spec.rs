@@ -47,6 +47,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         ),
     ],
     triggers: &[TriggerSpec {
+        delivery: crate::spec::Delivery::Poll,
         event: ORDER_STATUS_CHANGED,
         description: "An order's status changed (one item per change, from the order history)",
         settings: &[

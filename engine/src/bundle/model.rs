@@ -94,6 +94,42 @@ pub struct Trigger {
     pub key: Template,
     /// Trigger-level settings for the connector.
     pub settings: Map<String, Value>,
+    /// For webhook-delivered events: how deliveries to `POST /hooks/<bundle id>` are
+    /// authenticated. `None` for polled triggers.
+    pub webhook: Option<WebhookAuth>,
+}
+
+/// How a webhook delivery proves it comes from the source. At least one is required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAuth {
+    /// A shared token, sent by the source in a header or the `token` query parameter.
+    pub token: Option<SecretRef>,
+    /// Where the token is read from (default: `X-Ferry-Token` header, else `?token=`).
+    pub token_header: Option<String>,
+    /// An HMAC-SHA256 signature of the raw body, keyed with a shared secret.
+    pub hmac: Option<HmacAuth>,
+}
+
+/// HMAC-SHA256 body signature settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HmacAuth {
+    /// The shared key.
+    pub secret: SecretRef,
+    /// The header carrying the signature (e.g. `X-Signature`).
+    pub header: String,
+    /// `hex` (default) or `base64`.
+    pub encoding: SignatureEncoding,
+    /// A prefix before the signature in the header (e.g. `sha256=`).
+    pub prefix: Option<String>,
+}
+
+/// How a signature is written in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureEncoding {
+    /// Lower- or upper-case hex.
+    Hex,
+    /// Standard base64.
+    Base64,
 }
 
 /// A parsed cron schedule and its source text.

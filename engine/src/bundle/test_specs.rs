@@ -17,6 +17,7 @@ pub static CALLTRACK: ConnectorSpec = ConnectorSpec {
     ],
     triggers: &[TriggerSpec {
         event: "new_call",
+        delivery: ferry_connectors::Delivery::Poll,
         description: "a finished call",
         settings: &[
             setting("with_requests", false, false, "include form requests"),

@@ -82,7 +82,11 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
     let world = World::start(&dir, seeding, &mut rng)
         .await
         .map_err(|e| format!("cannot start the emulators: {e}"))?;
-    let ferry = Ferry::new(ferry_bin, &world, &dir.join("workers.log"));
+    // A private copy: the shared target directory may be rebuilt while the run goes on.
+    let private_bin = dir.join(format!("ferry-under-test{}", std::env::consts::EXE_SUFFIX));
+    std::fs::copy(&ferry_bin, &private_bin)
+        .map_err(|e| format!("cannot copy {}: {e}", ferry_bin.display()))?;
+    let ferry = Ferry::new(private_bin, &world, &dir.join("workers.log"));
     let say = |line: String| {
         if config.verbose {
             eprintln!("{line}");

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test uses its own subset
 
 pub mod api;
+pub mod fleet;
 
 use std::sync::Arc;
 use std::time::Duration;

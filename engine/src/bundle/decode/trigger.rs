@@ -110,6 +110,7 @@ pub(super) fn decode_trigger(
         schedule: schedule?,
         key: key?,
         settings: settings?,
+        webhook: None,
     })
 }
 
