@@ -191,7 +191,10 @@ pub trait Connector: Send + Sync {
     /// Turn one webhook delivery into items (usually one; a vendor batching several
     /// events gives several). A body that is not what the vendor sends is a
     /// [`ConnectorError::Rejected`], which the engine answers with 400 and stores nothing.
-    async fn parse_webhook(&self, request: WebhookRequest<'_>) -> Result<Vec<Value>, ConnectorError> {
+    async fn parse_webhook(
+        &self,
+        request: WebhookRequest<'_>,
+    ) -> Result<Vec<Value>, ConnectorError> {
         Err(ConnectorError::Config(format!(
             "connector `{}` has no webhook trigger `{}`",
             self.spec().kind,

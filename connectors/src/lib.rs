@@ -22,11 +22,16 @@ pub(crate) mod conformance;
 pub mod connector;
 pub mod emulation;
 pub mod error;
+pub mod inbound;
 pub mod registry;
 pub mod secret;
 pub mod spec;
 pub mod transport;
 
+pub mod alfatrack;
+pub mod amocrm;
+pub mod bitrix24;
+pub mod callbackhunter;
 pub mod calltouch;
 pub mod http;
 pub mod moysklad;

@@ -10,6 +10,9 @@ pub fn kinds() -> Vec<&'static dyn ConnectorKind> {
         &crate::calltouch::CalltouchKind,
         &crate::retailcrm::RetailCrmKind,
         &crate::moysklad::MoySkladKind,
+        &crate::callbackhunter::CallbackHunterKind,
+        &crate::alfatrack::AlfaTrackKind,
+        &crate::bitrix24::Bitrix24Kind,
     ]
 }
 

@@ -65,7 +65,10 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("whitespace") && !err.contains("tok-12345"), "{err}");
+        assert!(
+            err.contains("whitespace") && !err.contains("tok-12345"),
+            "{err}"
+        );
         assert!(AccessToken::from_settings(&settings(" tok-12345 ")).is_ok());
         assert!(AccessToken::from_settings(&Settings::default()).is_err());
     }

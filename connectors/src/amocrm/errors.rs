@@ -85,18 +85,19 @@ fn refuses_the_caller(text: &str) -> bool {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().any(|w| {
-        *w == "ip" || w.starts_with("block") || w.starts_with("заблокир") || *w == "token"
-    }) || [
-        "access denied",
-        "no rights",
-        "insufficient rights",
-        "нет прав",
-        "доступ запрещ",
-        "account is",
-    ]
-    .iter()
-    .any(|phrase| lower.contains(phrase))
+    words
+        .iter()
+        .any(|w| *w == "ip" || w.starts_with("block") || w.starts_with("заблокир") || *w == "token")
+        || [
+            "access denied",
+            "no rights",
+            "insufficient rights",
+            "нет прав",
+            "доступ запрещ",
+            "account is",
+        ]
+        .iter()
+        .any(|phrase| lower.contains(phrase))
 }
 
 /// The error a non-2xx amoCRM answer stands for. `redactor` scrubs the connection's
@@ -174,7 +175,10 @@ mod tests {
 
     #[test]
     fn a_429_with_a_plain_body_waits_one_second_or_as_told() {
-        let e = classify(&response(429, &[], "Too Many Requests"), &Redactor::default());
+        let e = classify(
+            &response(429, &[], "Too Many Requests"),
+            &Redactor::default(),
+        );
         assert_eq!(e.advice(), RetryAdvice::After(Duration::from_secs(1)));
         let e = classify(
             &response(429, &[("retry-after", "3")], "<html>429</html>"),
@@ -202,14 +206,18 @@ mod tests {
             classify(&response(402, &[], "{}"), &Redactor::default()).kind(),
             "auth"
         );
-        let e = classify(&response(502, &[], "<html>bad gateway</html>"), &Redactor::default());
+        let e = classify(
+            &response(502, &[], "<html>bad gateway</html>"),
+            &Redactor::default(),
+        );
         assert_eq!(e.advice(), RetryAdvice::Backoff);
         assert!(e.to_string().contains("bad gateway"));
     }
 
     #[test]
     fn vendor_texts_are_redacted() {
-        let body = r#"{"title":"Unauthorized","status":401,"detail":"token tok-secret-77 expired"}"#;
+        let body =
+            r#"{"title":"Unauthorized","status":401,"detail":"token tok-secret-77 expired"}"#;
         let e = classify(
             &response(401, &[], body),
             &Redactor::new(["tok-secret-77".to_string()]),

@@ -56,7 +56,11 @@ const CONTACT_OUTPUTS: &[FieldSpec] = &[
     field("phone", false, "First phone as stored"),
     field("email", false, "First e-mail as stored"),
     field("responsible_user_id", false, "Responsible user id"),
-    field("company_id", false, "Id of the first linked company, or null"),
+    field(
+        "company_id",
+        false,
+        "Id of the first linked company, or null",
+    ),
     field("lead_ids", false, "Ids of the contact's leads"),
     field(
         "custom_fields",
@@ -85,7 +89,11 @@ const COMPANY_OUTPUTS: &[FieldSpec] = &[
 
 const WRITE_OUTPUTS: &[FieldSpec] = &[
     field("id", false, "Id of the created or changed record"),
-    field("updated_at", false, "Last change, unix seconds, when amoCRM reports it"),
+    field(
+        "updated_at",
+        false,
+        "Last change, unix seconds, when amoCRM reports it",
+    ),
 ];
 
 const LEAD_FOUND_OUTPUTS: &[FieldSpec] = &[
@@ -113,7 +121,11 @@ const LEAD_FOUND_OUTPUTS: &[FieldSpec] = &[
 
 const LEAD_INPUTS: &[FieldSpec] = &[
     field("name", false, "Lead name"),
-    field("price", false, "Budget (whole number; a fraction is rounded)"),
+    field(
+        "price",
+        false,
+        "Budget (whole number; a fraction is rounded)",
+    ),
     field(
         "pipeline_id",
         false,
@@ -125,7 +137,11 @@ const LEAD_INPUTS: &[FieldSpec] = &[
         "Status id within the pipeline (default: its first stage)",
     ),
     RESPONSIBLE_INPUT,
-    field("contact_id", false, "Contact to link (an id or a list of ids)"),
+    field(
+        "contact_id",
+        false,
+        "Contact to link (an id or a list of ids)",
+    ),
     field("company_id", false, "Company to link"),
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
@@ -134,7 +150,11 @@ const LEAD_INPUTS: &[FieldSpec] = &[
 const UPDATE_LEAD_INPUTS: &[FieldSpec] = &[
     field("id", true, "Lead id"),
     field("name", false, "Lead name"),
-    field("price", false, "Budget (whole number; a fraction is rounded)"),
+    field(
+        "price",
+        false,
+        "Budget (whole number; a fraction is rounded)",
+    ),
     field("pipeline_id", false, "Pipeline id (to move the lead)"),
     field("status_id", false, "Status id"),
     RESPONSIBLE_INPUT,
@@ -197,8 +217,16 @@ const COMPANY_INPUTS: &[FieldSpec] = &[
 const UPDATE_COMPANY_INPUTS: &[FieldSpec] = &[
     field("id", true, "Company id"),
     field("name", false, "Company name"),
-    field("phone", false, "Phone (or a list), added unless already there"),
-    field("email", false, "E-mail (or a list), added unless already there"),
+    field(
+        "phone",
+        false,
+        "Phone (or a list), added unless already there",
+    ),
+    field(
+        "email",
+        false,
+        "E-mail (or a list), added unless already there",
+    ),
     RESPONSIBLE_INPUT,
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
@@ -321,7 +349,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             inputs: &[
                 field("contact_id", true, "Contact id"),
                 field("pipeline_id", false, "Only leads in this pipeline"),
-                field("only_open", false, "Skip closed leads (statuses 142 and 143); default false"),
+                field(
+                    "only_open",
+                    false,
+                    "Skip closed leads (statuses 142 and 143); default false",
+                ),
             ],
             open_inputs: false,
             outputs: LEAD_FOUND_OUTPUTS,
@@ -334,7 +366,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             inputs: &[
                 field("email", true, "E-mail of the contact"),
                 field("pipeline_id", false, "Only leads in this pipeline"),
-                field("only_open", false, "Skip closed leads (statuses 142 and 143); default false"),
+                field(
+                    "only_open",
+                    false,
+                    "Skip closed leads (statuses 142 and 143); default false",
+                ),
             ],
             open_inputs: false,
             outputs: LEAD_FOUND_OUTPUTS,
@@ -358,7 +394,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "leads, contacts or companies (singular accepted); required with entity_id",
                 ),
                 RESPONSIBLE_INPUT,
-                field("task_type_id", false, "Task type: 1 call, 2 meeting, or an account's own type id"),
+                field(
+                    "task_type_id",
+                    false,
+                    "Task type: 1 call, 2 meeting, or an account's own type id",
+                ),
                 field("duration", false, "Duration in seconds"),
             ],
             open_inputs: false,
@@ -370,20 +410,32 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             name: CREATE_NOTE,
             description: "Add a note to a lead, contact or company (POST /api/v4/{entity_type}/{id}/notes)",
             inputs: &[
-                field("entity_type", true, "leads, contacts or companies (singular accepted)"),
-                field("entity_id", true, "Id of the lead, contact or company"),
                 field(
-                    "note_type",
-                    false,
-                    "common (default), call_in or call_out",
+                    "entity_type",
+                    true,
+                    "leads, contacts or companies (singular accepted)",
                 ),
+                field("entity_id", true, "Id of the lead, contact or company"),
+                field("note_type", false, "common (default), call_in or call_out"),
                 field("text", false, "Note text (required for common notes)"),
                 field("phone", false, "Call notes: the client's phone"),
                 field("duration", false, "Call notes: duration in seconds"),
-                field("source", false, "Call notes: where the call came from (e.g. the tracking system)"),
+                field(
+                    "source",
+                    false,
+                    "Call notes: where the call came from (e.g. the tracking system)",
+                ),
                 field("link", false, "Call notes: recording URL"),
-                field("uniq", false, "Call notes: unique call id (default: the step's idempotency key)"),
-                field("call_status", false, "Call notes: amoCRM call status code (1..7)"),
+                field(
+                    "uniq",
+                    false,
+                    "Call notes: unique call id (default: the step's idempotency key)",
+                ),
+                field(
+                    "call_status",
+                    false,
+                    "Call notes: amoCRM call status code (1..7)",
+                ),
                 field("call_result", false, "Call notes: result text"),
             ],
             open_inputs: false,
@@ -395,9 +447,17 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             name: ENSURE_CUSTOM_FIELD,
             description: "Find a custom field by name, creating it when missing; cached per connection",
             inputs: &[
-                field("entity_type", true, "leads, contacts or companies (singular accepted)"),
+                field(
+                    "entity_type",
+                    true,
+                    "leads, contacts or companies (singular accepted)",
+                ),
                 field("name", true, "Field name (compared ignoring case)"),
-                field("type", false, "Type for a new field: text (default), numeric, textarea, url, date, checkbox"),
+                field(
+                    "type",
+                    false,
+                    "Type for a new field: text (default), numeric, textarea, url, date, checkbox",
+                ),
                 field("code", false, "Code for a new field (UPPER_CASE)"),
             ],
             open_inputs: false,
@@ -427,7 +487,11 @@ mod tests {
             assert!(update.input("id").is_some_and(|f| f.required));
             // `on_found: update` passes the create step's inputs to the update action.
             for input in action.inputs {
-                assert!(update.input(input.name).is_some(), "{create}: {}", input.name);
+                assert!(
+                    update.input(input.name).is_some(),
+                    "{create}: {}",
+                    input.name
+                );
             }
         }
     }

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn webhook_urls_are_checked_without_quoting_them() {
         let ok = WebhookUrl::parse("https://shop.bitrix24.ru/rest/1/abc123secret").unwrap();
-        assert_eq!(ok.base.expose(), "https://shop.bitrix24.ru/rest/1/abc123secret/");
+        assert_eq!(
+            ok.base.expose(),
+            "https://shop.bitrix24.ru/rest/1/abc123secret/"
+        );
         assert_eq!(ok.portal(), "https://shop.bitrix24.ru");
         assert_eq!(ok.code.expose(), "abc123secret");
         for bad in [
@@ -175,6 +178,9 @@ mod tests {
     #[test]
     fn the_default_limit_is_the_leaky_bucket() {
         assert_eq!(RATE_LIMIT.burst, Some(50));
-        assert_eq!((RATE_LIMIT.requests, RATE_LIMIT.per), (2, Duration::from_secs(1)));
+        assert_eq!(
+            (RATE_LIMIT.requests, RATE_LIMIT.per),
+            (2, Duration::from_secs(1))
+        );
     }
 }

@@ -69,7 +69,10 @@ fn describe(code: &str, description: &str) -> String {
 
 /// Seconds until the unix time `reset_at`, when it is in the future.
 fn until_unix(reset_at: f64, now: std::time::SystemTime) -> Option<Duration> {
-    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64();
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
     let wait = reset_at - now;
     (wait.is_finite() && wait > 0.0).then(|| Duration::from_secs_f64(wait.ceil()))
 }
@@ -81,7 +84,10 @@ fn operation_limit_wait(response: &HttpResponse) -> Duration {
     }
     let reset_at = serde_json::from_slice::<Value>(&response.body)
         .ok()
-        .and_then(|v| v.pointer("/time/operating_reset_at").and_then(Value::as_f64));
+        .and_then(|v| {
+            v.pointer("/time/operating_reset_at")
+                .and_then(Value::as_f64)
+        });
     reset_at
         .and_then(|at| until_unix(at, std::time::SystemTime::now()))
         .unwrap_or(OPERATION_LIMIT_PAUSE)
@@ -154,7 +160,10 @@ mod tests {
     #[test]
     fn limits_wait_as_bitrix_says() {
         let body = r#"{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}"#;
-        assert_eq!(advice(503, &[], body), RetryAdvice::After(QUERY_LIMIT_PAUSE));
+        assert_eq!(
+            advice(503, &[], body),
+            RetryAdvice::After(QUERY_LIMIT_PAUSE)
+        );
         assert_eq!(
             advice(503, &[("retry-after", "4")], body),
             RetryAdvice::After(Duration::from_secs(4))
@@ -196,10 +205,18 @@ mod tests {
             matches!(&e, ConnectorError::Rejected { status: 400, body } if body == "Not found"),
             "{e:?}"
         );
-        let body = r#"{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}"#;
+        let body =
+            r#"{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}"#;
         assert_eq!(advice(500, &[], body), RetryAdvice::Backoff);
         assert_eq!(advice(503, &[], "<html>busy</html>"), RetryAdvice::Backoff);
-        assert_eq!(advice(404, &[], r#"{"error":"ERROR_METHOD_NOT_FOUND","error_description":"Method not found!"}"#), RetryAdvice::Never);
+        assert_eq!(
+            advice(
+                404,
+                &[],
+                r#"{"error":"ERROR_METHOD_NOT_FOUND","error_description":"Method not found!"}"#
+            ),
+            RetryAdvice::Never
+        );
     }
 
     #[test]

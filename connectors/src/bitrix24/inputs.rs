@@ -50,7 +50,10 @@ impl<'a> Inputs<'a> {
         };
         match text.parse::<u64>() {
             Ok(id) if id > 0 => Ok(Some(id)),
-            _ => Err(self.bad(name, &format!("must be a Bitrix24 id (a positive whole number), got `{text}`"))),
+            _ => Err(self.bad(
+                name,
+                &format!("must be a Bitrix24 id (a positive whole number), got `{text}`"),
+            )),
         }
     }
 
@@ -66,7 +69,10 @@ impl<'a> Inputs<'a> {
             return Ok(None);
         };
         text.parse::<u64>().map(Some).map_err(|_| {
-            self.bad(name, &format!("must be a pipeline id (0, 1, 2, ...), got `{text}`"))
+            self.bad(
+                name,
+                &format!("must be a pipeline id (0, 1, 2, ...), got `{text}`"),
+            )
         })
     }
 
@@ -228,8 +234,10 @@ mod tests {
 
     #[test]
     fn inputs_become_bitrix_fields() {
-        let fields = build(json!({"title": " Звонок ", "phone": ["+7 999", null, ""], "contact_id": "12",
-            "category_id": 0, "opportunity": "1 500,50", "fields": {"UF_CRM_1": "x"}}))
+        let fields = build(
+            json!({"title": " Звонок ", "phone": ["+7 999", null, ""], "contact_id": "12",
+            "category_id": 0, "opportunity": "1 500,50", "fields": {"UF_CRM_1": "x"}}),
+        )
         .unwrap();
         assert_eq!(
             Value::Object(fields),
@@ -241,8 +249,13 @@ mod tests {
     #[test]
     fn bad_shapes_name_the_input() {
         let e = build(json!({"contact_id": "abc"})).unwrap_err().to_string();
-        assert!(e.contains("create_deal") && e.contains("`contact_id`"), "{e}");
-        let e = build(json!({"fields": {"utm_source": "x"}})).unwrap_err().to_string();
+        assert!(
+            e.contains("create_deal") && e.contains("`contact_id`"),
+            "{e}"
+        );
+        let e = build(json!({"fields": {"utm_source": "x"}}))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("utm_source"), "{e}");
         let e = build(json!({"title": "a", "fields": {"TITLE": "b"}}))
             .unwrap_err()

@@ -23,13 +23,11 @@ pub const FIND_CONTACT_DEAL: &str = "find_contact_deal";
 /// Action: turn a lead into a deal (and a contact).
 pub const CONVERT_LEAD: &str = "convert_lead";
 
-const UTM_INPUTS: [FieldSpec; 5] = [
-    field("utm_source", false, "UTM_SOURCE"),
-    field("utm_medium", false, "UTM_MEDIUM"),
-    field("utm_campaign", false, "UTM_CAMPAIGN"),
-    field("utm_content", false, "UTM_CONTENT"),
-    field("utm_term", false, "UTM_TERM"),
-];
+const UTM_SOURCE: FieldSpec = field("utm_source", false, "UTM_SOURCE");
+const UTM_MEDIUM: FieldSpec = field("utm_medium", false, "UTM_MEDIUM");
+const UTM_CAMPAIGN: FieldSpec = field("utm_campaign", false, "UTM_CAMPAIGN");
+const UTM_CONTENT: FieldSpec = field("utm_content", false, "UTM_CONTENT");
+const UTM_TERM: FieldSpec = field("utm_term", false, "UTM_TERM");
 
 const FIELDS_INPUT: FieldSpec = field(
     "fields",
@@ -53,17 +51,25 @@ const LEAD_INPUTS: &[FieldSpec] = &[
         false,
         "EMAIL: one address or a list, stored as WORK e-mails",
     ),
-    field("source_id", false, "SOURCE_ID (e.g. CALL, WEB, ADVERTISING)"),
+    field(
+        "source_id",
+        false,
+        "SOURCE_ID (e.g. CALL, WEB, ADVERTISING)",
+    ),
     field("status_id", false, "STATUS_ID (default NEW)"),
-    field("assigned_by_id", false, "ASSIGNED_BY_ID: responsible user id"),
+    field(
+        "assigned_by_id",
+        false,
+        "ASSIGNED_BY_ID: responsible user id",
+    ),
     field("opportunity", false, "OPPORTUNITY: amount"),
     field("currency_id", false, "CURRENCY_ID (e.g. RUB)"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 
@@ -80,11 +86,11 @@ const UPDATE_LEAD_INPUTS: &[FieldSpec] = &[
     field("opportunity", false, "OPPORTUNITY"),
     field("currency_id", false, "CURRENCY_ID"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 
@@ -98,11 +104,11 @@ const CONTACT_INPUTS: &[FieldSpec] = &[
     field("assigned_by_id", false, "ASSIGNED_BY_ID"),
     field("lead_id", false, "LEAD_ID: the lead this contact came from"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 
@@ -117,11 +123,11 @@ const UPDATE_CONTACT_INPUTS: &[FieldSpec] = &[
     field("assigned_by_id", false, "ASSIGNED_BY_ID"),
     field("lead_id", false, "LEAD_ID"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 
@@ -137,7 +143,11 @@ const DEAL_INPUTS: &[FieldSpec] = &[
         false,
         "STAGE_ID: the stage (NEW in pipeline 0, C1:NEW in pipeline 1, ...); default: the pipeline's first stage",
     ),
-    field("contact_id", false, "The deal's contact (sent as CONTACT_IDS)"),
+    field(
+        "contact_id",
+        false,
+        "The deal's contact (sent as CONTACT_IDS)",
+    ),
     field("company_id", false, "COMPANY_ID"),
     field("lead_id", false, "LEAD_ID: the lead the deal came from"),
     field("assigned_by_id", false, "ASSIGNED_BY_ID"),
@@ -145,11 +155,11 @@ const DEAL_INPUTS: &[FieldSpec] = &[
     field("currency_id", false, "CURRENCY_ID"),
     field("source_id", false, "SOURCE_ID"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 
@@ -161,18 +171,22 @@ const UPDATE_DEAL_INPUTS: &[FieldSpec] = &[
         false,
         "STAGE_ID: a stage of the deal's own pipeline",
     ),
-    field("contact_id", false, "The deal's contact (sent as CONTACT_IDS)"),
+    field(
+        "contact_id",
+        false,
+        "The deal's contact (sent as CONTACT_IDS)",
+    ),
     field("company_id", false, "COMPANY_ID"),
     field("assigned_by_id", false, "ASSIGNED_BY_ID"),
     field("opportunity", false, "OPPORTUNITY"),
     field("currency_id", false, "CURRENCY_ID"),
     field("source_id", false, "SOURCE_ID"),
     field("comments", false, "COMMENTS"),
-    UTM_INPUTS[0],
-    UTM_INPUTS[1],
-    UTM_INPUTS[2],
-    UTM_INPUTS[3],
-    UTM_INPUTS[4],
+    UTM_SOURCE,
+    UTM_MEDIUM,
+    UTM_CAMPAIGN,
+    UTM_CONTENT,
+    UTM_TERM,
     FIELDS_INPUT,
 ];
 

@@ -33,6 +33,10 @@ pub struct Bundle {
     pub connections: IndexMap<String, Connection>,
     /// Where items come from.
     pub trigger: Trigger,
+    /// Derived values computed from each item before the filter, in order; expressions
+    /// read them as `vars.<name>` (e.g. the count of a chat's visitor and manager
+    /// messages, or the caller's phone as digits for a stop list).
+    pub vars: IndexMap<String, Mapping>,
     /// Items for which this is false are recorded as filtered out and go no further.
     pub filter: Option<Condition>,
     /// The ordered chain.
@@ -212,6 +216,20 @@ pub struct Step {
     /// Output fields this step produces (from the action spec, or the http action's
     /// declared outputs): the set later references are checked against.
     pub outputs: Vec<String>,
+    /// Deferred match: when the step's `field` output is not true, search again every
+    /// `every` until `within` after the item arrived, then fail the item visibly.
+    pub until_found: Option<UntilFound>,
+}
+
+/// Retry a search step until it finds something, for a limited window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UntilFound {
+    /// The output that says whether the search found something (default `found`).
+    pub field: String,
+    /// How long after the item arrived to keep trying.
+    pub within: Duration,
+    /// How long to wait between tries.
+    pub every: Duration,
 }
 
 /// How one input value is computed.
@@ -253,6 +271,29 @@ pub enum Mapping {
     Object(IndexMap<String, Mapping>),
     /// A list whose elements are mappings.
     List(Vec<Mapping>),
+    /// How many elements of a list satisfy `filter` (all of them when absent). Inside the
+    /// filter, field names refer to the element.
+    Count {
+        /// The list.
+        list: Box<Mapping>,
+        /// Which elements count.
+        filter: Option<Condition>,
+    },
+    /// Routing rules: the value of the first case whose condition holds, else `default`.
+    Switch {
+        /// `(condition, value)` in order.
+        cases: Vec<(Condition, Mapping)>,
+        /// When no case holds (null if absent).
+        default: Option<Box<Mapping>>,
+    },
+    /// A value only when a condition holds; otherwise null, so the input is left out (a
+    /// field written only when the record's current value is empty).
+    When {
+        /// The condition.
+        condition: Condition,
+        /// The value.
+        value: Box<Mapping>,
+    },
     /// Fall back to `default` when `inner` is absent or empty.
     Default {
         /// The value.

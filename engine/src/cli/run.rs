@@ -1,6 +1,7 @@
 //! `ferry run [--once] PATH...`: load, validate and prepare bundles, migrate the store,
 //! then run one tick of everything or the scheduler until SIGINT/SIGTERM.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use super::tables::tick_table;
 use super::{CliError, StoreOptions, setup};
 use crate::bundle::load_bundles;
 use crate::clock::SystemClock;
+use crate::runtime::webhooks::{DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, ServerConfig, WebhookServer};
 use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
 use crate::store::{PostgresRateLimiter, StoreLocation};
 
@@ -37,6 +39,13 @@ pub struct RunArgs {
     /// Seconds to let in-flight items finish their current step on shutdown.
     #[arg(long, default_value_t = 30)]
     pub grace: u64,
+    /// Address for webhook deliveries (`POST /hooks/<bundle id>`). Default: 127.0.0.1:8080
+    /// when an enabled bundle's trigger is delivered by webhook, otherwise no server.
+    #[arg(long, value_name = "ADDR", env = "FERRY_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Largest webhook body accepted, in bytes (larger ones are answered 413).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
+    pub webhook_body_limit: usize,
     /// Store options.
     #[command(flatten)]
     pub store: StoreOptions,
@@ -107,8 +116,30 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
         });
     }
 
+    let webhooks = engine.webhook_intake();
+    let server = if args.listen.is_some() || !webhooks.is_empty() {
+        let listen = args.listen.unwrap_or(DEFAULT_LISTEN);
+        let config = ServerConfig {
+            listen,
+            body_limit: args.webhook_body_limit,
+        };
+        let server = WebhookServer::bind(webhooks.clone(), config)
+            .await
+            .map_err(|e| format!("cannot listen for webhooks on {listen}: {e}"))?;
+        let addr = server.local_addr()?;
+        for id in webhooks.bundle_ids() {
+            eprintln!("bundle `{id}` receives webhooks at http://{addr}/hooks/{id}");
+        }
+        Some(tokio::spawn(server.run()))
+    } else {
+        None
+    };
     eprintln!("ferry is running; Ctrl-C or SIGTERM stops it after in-flight steps finish");
     engine.run_until(shutdown_signal()).await?;
+    if let Some(server) = server {
+        // The server stopped accepting with the engine; let answers in progress go out.
+        let _ = tokio::time::timeout(Duration::from_secs(args.grace), server).await;
+    }
     eprintln!("stopped");
     Ok(if broken > 0 {
         ExitCode::FAILURE

@@ -108,6 +108,7 @@ mod tests {
             item: &item,
             steps: &steps,
             bundle: &bundle,
+            vars: crate::expr::no_vars(),
         };
         evaluate_condition(condition, &ctx).unwrap()
     }
@@ -184,6 +185,7 @@ mod tests {
             item: &item,
             steps: &steps,
             bundle: &item,
+            vars: crate::expr::no_vars(),
         };
         assert!(matches!(
             evaluate_condition(&bad, &ctx),

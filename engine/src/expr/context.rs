@@ -13,6 +13,15 @@ pub struct EvalContext<'a> {
     pub steps: &'a Map<String, Value>,
     /// `{"id": .., "name": ..}` of the bundle.
     pub bundle: &'a Value,
+    /// The bundle's derived values (`vars:`) for this item.
+    pub vars: &'a Map<String, Value>,
+}
+
+/// An empty set of derived values, for contexts evaluated before `vars` exist (item keys)
+/// or in bundles that declare none.
+pub fn no_vars() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+    &EMPTY
 }
 
 impl<'a> EvalContext<'a> {
@@ -21,6 +30,18 @@ impl<'a> EvalContext<'a> {
         match path.root() {
             PathRoot::Item => path.lookup_in(self.item),
             PathRoot::Bundle => path.lookup_in(self.bundle),
+            PathRoot::Vars => {
+                let (first, rest) = path.segments().split_first()?;
+                let mut current = self.vars.get(first)?;
+                for seg in rest {
+                    current = match current {
+                        Value::Object(map) => map.get(seg)?,
+                        Value::Array(list) => list.get(seg.parse::<usize>().ok()?)?,
+                        _ => return None,
+                    };
+                }
+                Some(current)
+            }
             PathRoot::Steps => {
                 let (first, rest) = path.segments().split_first()?;
                 let mut current = self.steps.get(first)?;
@@ -42,6 +63,7 @@ impl<'a> EvalContext<'a> {
             "item": self.item,
             "steps": self.steps,
             "bundle": self.bundle,
+            "vars": self.vars,
         })
     }
 }

@@ -58,6 +58,51 @@ pub fn evaluate_mapping(mapping: &Mapping, ctx: &EvalContext<'_>) -> Result<Valu
             }
             Ok(Value::Array(list))
         }
+        Mapping::Count { list, filter } => {
+            let value = evaluate_mapping(list, ctx)?;
+            let elements = match &value {
+                Value::Array(elements) => elements.as_slice(),
+                Value::Null => &[],
+                other => {
+                    return Err(EvalError::Type(format!(
+                        "`count` needs a list, got {other}"
+                    )));
+                }
+            };
+            let mut n = 0u64;
+            for element in elements {
+                let counted = match filter {
+                    None => true,
+                    Some(condition) => {
+                        let inner = EvalContext {
+                            item: element,
+                            ..*ctx
+                        };
+                        crate::expr::evaluate_condition(condition, &inner)?
+                    }
+                };
+                n += u64::from(counted);
+            }
+            Ok(Value::from(n))
+        }
+        Mapping::Switch { cases, default } => {
+            for (condition, value) in cases {
+                if crate::expr::evaluate_condition(condition, ctx)? {
+                    return evaluate_mapping(value, ctx);
+                }
+            }
+            match default {
+                Some(default) => evaluate_mapping(default, ctx),
+                None => Ok(Value::Null),
+            }
+        }
+        Mapping::When { condition, value } => {
+            if crate::expr::evaluate_condition(condition, ctx)? {
+                evaluate_mapping(value, ctx)
+            } else {
+                Ok(Value::Null)
+            }
+        }
         Mapping::Default { inner, default } => {
             let value = evaluate_mapping(inner, ctx)?;
             Ok(if is_empty(Some(&value)) {

@@ -12,7 +12,7 @@ mod template;
 mod value;
 
 pub use condition::evaluate_condition;
-pub use context::{EvalContext, EvalError};
+pub use context::{EvalContext, EvalError, no_vars};
 pub use mapping::{evaluate_inputs, evaluate_mapping};
 pub use path::{FieldPath, PathRoot};
 pub use template::{Template, TemplateError};

@@ -13,6 +13,8 @@ pub enum PathRoot {
     Steps,
     /// The bundle's own id and name.
     Bundle,
+    /// The bundle's derived values (`vars:`), computed from the item before the filter.
+    Vars,
 }
 
 /// A dotted path into the evaluation context.
@@ -40,6 +42,7 @@ impl FieldPath {
             "item" => Some(PathRoot::Item),
             "steps" => Some(PathRoot::Steps),
             "bundle" => Some(PathRoot::Bundle),
+            "vars" => Some(PathRoot::Vars),
             _ => None,
         };
         match root {
@@ -99,6 +102,7 @@ impl std::fmt::Display for FieldPath {
             PathRoot::Item => "item",
             PathRoot::Steps => "steps",
             PathRoot::Bundle => "bundle",
+            PathRoot::Vars => "vars",
         };
         write!(f, "{root}")?;
         for seg in &self.segments {

@@ -16,6 +16,7 @@ use super::poller::{PollReport, poll_bundle};
 use super::prepared::PreparedBundle;
 use super::runner::{ItemOutcome, RunnerContext, run_item};
 use super::scheduler::{next_fire, poll_lease_ms};
+use super::webhooks::{IntakeParts, WebhookIntake};
 use crate::clock::SharedClock;
 use crate::store::{
     BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, Store, StoreError,
@@ -132,12 +133,32 @@ impl Engine {
         self.bundles.iter().filter(|b| b.bundle.enabled)
     }
 
-    /// Poll every enabled bundle once (concurrently), then process every item that is due.
+    /// Enabled bundles whose items are polled (webhook-delivered ones are pushed instead).
+    fn polled(&self) -> impl Iterator<Item = &Arc<PreparedBundle>> {
+        self.enabled()
+            .filter(|b| b.bundle.trigger.webhook.is_none())
+    }
+
+    /// What the webhook server needs: the store, the clock, the bundles, the worker's
+    /// wake-up and the stop signal. Deliveries it stores are picked up by this engine's
+    /// worker ([`Engine::run_until`]) or the next [`Engine::drain`].
+    pub fn webhook_intake(&self) -> WebhookIntake {
+        WebhookIntake::new(IntakeParts {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            bundles: self.bundles.clone(),
+            wake: self.wake.clone(),
+            stopping: self.stop_tx.subscribe(),
+        })
+    }
+
+    /// Poll every enabled polled bundle once (concurrently), then process every item that
+    /// is due (webhook deliveries included).
     pub async fn tick(&self) -> Result<TickReport, StoreError> {
         let polls =
-            futures::future::join_all(self.enabled().map(|b| self.poll_one(b.clone()))).await;
+            futures::future::join_all(self.polled().map(|b| self.poll_one(b.clone()))).await;
         let mut bundles = Vec::new();
-        for (bundle, poll) in self.enabled().zip(polls) {
+        for (bundle, poll) in self.polled().zip(polls) {
             if let Some(poll) = poll? {
                 bundles.push(BundleTick {
                     poll,
@@ -265,7 +286,7 @@ impl Engine {
         let mut stop_rx = self.stop_tx.subscribe();
         let mut next: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
         let now = self.clock.now();
-        for b in self.enabled() {
+        for b in self.polled() {
             if let Some(at) = next_fire(&b.bundle.trigger.schedule, now) {
                 next.insert(b.bundle.id.clone(), at);
             }
@@ -274,6 +295,10 @@ impl Engine {
         let mut polling: std::collections::HashSet<String> = Default::default();
         loop {
             let Some(earliest) = next.values().min().copied() else {
+                if self.enabled().any(|b| b.bundle.trigger.webhook.is_some()) {
+                    // Nothing to poll, but deliveries keep arriving until shutdown.
+                    let _ = stop_rx.wait_for(|s| *s).await;
+                }
                 return Ok(());
             };
             let wait = (earliest - self.clock.now())
@@ -289,7 +314,7 @@ impl Engine {
                 }
             }
             let now = self.clock.now();
-            for b in self.enabled() {
+            for b in self.polled() {
                 let id = &b.bundle.id;
                 let Some(due) = next.get(id).copied() else {
                     continue;

@@ -20,6 +20,7 @@ pub mod prepared;
 pub mod runner;
 pub mod scheduler;
 pub mod secrets;
+pub mod webhooks;
 
 pub use engine::{Engine, EngineConfig, TickReport};
 pub use prepared::{PrepareError, PreparedBundle};

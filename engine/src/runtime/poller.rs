@@ -142,12 +142,13 @@ impl From<ferry_connectors::ConnectorError> for PollFailure {
 /// The item with its key. An item whose key cannot be rendered (the field is missing) is
 /// still queued, under a key derived from its content, so it is not lost: it shows up in
 /// the run history, and its steps fail visibly if they need the same field.
-fn keyed(bundle: &PreparedBundle, payload: Value) -> NewItem {
+pub(crate) fn keyed(bundle: &PreparedBundle, payload: Value) -> NewItem {
     let steps = Map::new();
     let ctx = EvalContext {
         item: &payload,
         steps: &steps,
         bundle: &bundle.bundle_json,
+        vars: crate::expr::no_vars(),
     };
     let key = match bundle.bundle.trigger.key.render_text(&ctx) {
         Ok(key) if !key.trim().is_empty() => key,

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use super::secrets::{SecretError, SecretSource};
+use super::webhooks::{WebhookKeyError, WebhookKeys};
 use crate::bundle::{Bundle, SecretRef};
 
 /// A validated bundle with its connectors.
@@ -25,6 +26,8 @@ pub struct PreparedBundle {
     pub bundle_json: Value,
     /// Limits how many of this bundle's items run at once.
     pub concurrency: Arc<Semaphore>,
+    /// The resolved `trigger.webhook` credentials of a webhook-delivered trigger.
+    pub webhook: Option<WebhookKeys>,
 }
 
 impl std::fmt::Debug for PreparedBundle {
@@ -59,6 +62,14 @@ pub enum PrepareError {
         connection: String,
         /// Why (redacted).
         source: ConnectorError,
+    },
+    /// A `trigger.webhook` credential did not resolve.
+    #[error("bundle `{bundle}`, {source}")]
+    Webhook {
+        /// Bundle id.
+        bundle: String,
+        /// Why.
+        source: WebhookKeyError,
     },
 }
 
@@ -122,6 +133,21 @@ impl PreparedBundle {
             })?;
             connectors.insert(name.clone(), connector);
         }
+        // Resolved once here, so a missing credential stops this bundle at startup and
+        // the values are redacted like every other secret of the bundle.
+        let webhook = match &bundle.trigger.webhook {
+            Some(auth) => {
+                let keys = WebhookKeys::resolve(auth, secrets).map_err(|source| {
+                    Box::new(PrepareError::Webhook {
+                        bundle: bundle.id.clone(),
+                        source,
+                    })
+                })?;
+                redactor.extend(keys.secret_values());
+                Some(keys)
+            }
+            None => None,
+        };
         let bundle_json = json!({"id": bundle.id, "name": bundle.name});
         let concurrency = Arc::new(Semaphore::new(bundle.run.concurrency.max(1)));
         Ok(PreparedBundle {
@@ -130,6 +156,7 @@ impl PreparedBundle {
             redactor,
             bundle_json,
             concurrency,
+            webhook,
         })
     }
 

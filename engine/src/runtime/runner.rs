@@ -80,10 +80,12 @@ pub fn idempotency_key(bundle_id: &str, item_key: &str, step_id: &str) -> String
 /// left out; such searches are rare and still protected by the target's own checks).
 pub fn dedup_lock_keys(bundle: &PreparedBundle, item: &Value) -> Vec<String> {
     let no_steps = Map::new();
+    let vars = compute_vars(bundle, item).unwrap_or_default();
     let ctx = EvalContext {
         item,
         steps: &no_steps,
         bundle: &bundle.bundle_json,
+        vars: &vars,
     };
     let mut keys = Vec::new();
     for step in &bundle.bundle.steps {
@@ -132,6 +134,24 @@ pub fn lock_form(value: &str) -> String {
     }
 }
 
+/// The bundle's `vars` for one item, in declaration order (each may read the ones
+/// before it).
+pub fn compute_vars(bundle: &PreparedBundle, item: &Value) -> Result<Map<String, Value>, String> {
+    let mut vars = Map::new();
+    let no_steps = Map::new();
+    for (name, mapping) in &bundle.bundle.vars {
+        let ctx = EvalContext {
+            item,
+            steps: &no_steps,
+            bundle: &bundle.bundle_json,
+            vars: &vars,
+        };
+        let value = evaluate_mapping(mapping, &ctx).map_err(|e| format!("vars.{name}: {e}"))?;
+        vars.insert(name.clone(), value);
+    }
+    Ok(vars)
+}
+
 /// Run `item` through `bundle`'s chain and settle it.
 pub async fn run_item(
     ctx: RunnerContext<'_>,
@@ -159,6 +179,15 @@ pub async fn run_item(
         }
     };
 
+    let vars = match compute_vars(bundle, &item.payload) {
+        Ok(vars) => vars,
+        Err(reason) => {
+            ctx.store
+                .settle_item(settle(ItemStatus::Failed, None, Some(reason)))
+                .await?;
+            return Ok(ItemOutcome::Settled(ItemStatus::Failed));
+        }
+    };
     let mut outputs = Map::new();
     for record in &item.steps {
         if record.status == StepStatus::Succeeded {
@@ -176,6 +205,7 @@ pub async fn run_item(
             item: &item.payload,
             steps: &outputs,
             bundle: &bundle.bundle_json,
+            vars: &vars,
         };
         match evaluate_condition(filter, &eval) {
             Ok(true) => {}
@@ -212,6 +242,7 @@ pub async fn run_item(
             item: &item,
             step,
             record,
+            vars: &vars,
         };
         match run.execute(&outputs).await? {
             StepResult::Output(output) => {
@@ -243,6 +274,7 @@ struct StepRun<'a> {
     item: &'a ClaimedItem,
     step: &'a Step,
     record: Option<&'a StepRecord>,
+    vars: &'a Map<String, Value>,
 }
 
 impl StepRun<'_> {
@@ -278,6 +310,7 @@ impl StepRun<'_> {
             item: &self.item.payload,
             steps: outputs,
             bundle: &self.bundle.bundle_json,
+            vars: self.vars,
         };
         let attempts_so_far = self.record.map_or(0, |r| r.attempts);
 
@@ -353,6 +386,11 @@ impl StepRun<'_> {
         };
         match connector.execute(call).await {
             Ok(output) => {
+                if let Some(until) = &step.until_found
+                    && output.get(&until.field) != Some(&Value::Bool(true))
+                {
+                    return self.not_found_yet(attempt, until).await;
+                }
                 self.finish(
                     StepStatus::Succeeded,
                     attempt,
@@ -516,6 +554,34 @@ impl StepRun<'_> {
                 }
             }
         }
+    }
+
+    /// A deferred match found nothing yet: search again later while the window lasts,
+    /// then give up visibly.
+    async fn not_found_yet(
+        &self,
+        attempts: u32,
+        until: &crate::bundle::UntilFound,
+    ) -> Result<StepResult, StoreError> {
+        let waited = Duration::from_millis((self.now() - self.item.created_at).max(0) as u64);
+        let window = humantime::format_duration(until.within);
+        if waited >= until.within {
+            let reason = format!("nothing found within {window} of the item's arrival; gave up");
+            return self.fail_for_good(attempts, reason).await;
+        }
+        let left = until.within - waited;
+        let reason = format!(
+            "step `{}`: nothing found yet; searching again every {} for up to {window}",
+            self.step.id,
+            humantime::format_duration(until.every)
+        );
+        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
+            .await?;
+        Ok(StepResult::Settle {
+            status: ItemStatus::Waiting,
+            due_in: Some(until.every.min(left)),
+            reason: Some(reason),
+        })
     }
 
     async fn fail_for_good(&self, attempts: u32, reason: String) -> Result<StepResult, StoreError> {

@@ -33,6 +33,7 @@ pub(super) struct ClaimedRow {
     run_id: i64,
     item_key: String,
     payload: String,
+    created_at: i64,
 }
 
 impl ClaimedRow {
@@ -224,6 +225,7 @@ pub(super) fn claimed_items(
                 key: row.item_key,
                 payload,
                 claim_token: claim_token.to_owned(),
+                created_at: row.created_at,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -63,7 +63,7 @@ impl Statements {
                  lease_until = $4, attempts = attempts + 1, updated_at = $1 \
                  WHERE id IN (SELECT id FROM items WHERE {CLAIMABLE}{filter} \
                  ORDER BY id LIMIT $5{lock}) \
-                 RETURNING id, bundle_id, run_id, item_key, payload",
+                 RETURNING id, bundle_id, run_id, item_key, payload, created_at",
                 lock = dialect.claim_lock(),
             )
         };

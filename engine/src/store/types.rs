@@ -251,6 +251,8 @@ pub struct ClaimedItem {
     pub claim_token: String,
     /// Step records so far (resume from here).
     pub steps: Vec<StepRecord>,
+    /// When the item was first queued (windows such as `until_found` count from here).
+    pub created_at: Timestamp,
 }
 
 /// One step's stored state.

@@ -101,8 +101,14 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
     let mut last_progress = Instant::now();
     let mut best_settled = 0u64;
     loop {
-        let kill_after =
-            (kills.len() < config.kills).then(|| rng.random_range(config.kill_after.clone()));
+        // A kill is armed only for a worker that has work to do (items not yet polled, or
+        // pending ones): a worker that finds only items still claimed by a dead worker
+        // exits at once, and killing it would prove nothing.
+        let kill_after = if kills.len() < config.kills && has_work(&ferry).await? {
+            Some(rng.random_range(config.kill_after.clone()))
+        } else {
+            None
+        };
         workers += 1;
         match ferry.run_worker(kill_after).await? {
             WorkerExit::Killed(after) => {
@@ -218,6 +224,16 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
         audit: audit(&world),
         work_dir: config.work_dir.clone(),
     })
+}
+
+/// Whether the next worker will find something to do: the journal has not been polled yet,
+/// or some item is pending or waiting.
+async fn has_work(ferry: &Ferry) -> Result<bool, String> {
+    let items = history::read_items(ferry).await?;
+    Ok(items.is_empty()
+        || items
+            .iter()
+            .any(|i| matches!(i.status.as_str(), "pending" | "waiting")))
 }
 
 fn is_settled(item: &ItemState) -> bool {

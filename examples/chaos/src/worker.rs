@@ -11,9 +11,10 @@ use tokio::process::Command;
 
 use crate::world::World;
 
-/// Where the `ferry` binary is: `FERRY_BIN`, else next to the running executable (or one
-/// level up, for test executables in `target/<profile>/deps/`), else built once with
-/// `cargo build -p ferry --bin ferry`.
+/// Where the `ferry` binary is: `FERRY_BIN` if set; otherwise `ferry` next to the running
+/// executable (or one level up, for test executables in `target/<profile>/deps/`). Under
+/// `cargo test`/`cargo run` (`CARGO` is set) it is built first, so a test never runs a stale
+/// binary; otherwise it is built only when missing.
 pub fn locate_ferry() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("FERRY_BIN") {
         return Ok(PathBuf::from(path));
@@ -29,7 +30,8 @@ pub fn locate_ferry() -> Result<PathBuf, String> {
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());
     }
-    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
         .args(["build", "-p", "ferry", "--bin", "ferry"])
         .status()
         .map_err(|e| format!("cannot run cargo to build ferry: {e}"))?;

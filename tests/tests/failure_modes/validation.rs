@@ -63,8 +63,8 @@ fn position_of(text: &str, needle: &str) -> (usize, usize) {
     (line, column)
 }
 
-/// The only problem reported (the first when `exactly_one` is false), checked to sit at
-/// `needle` and to be about `path`.
+/// The first problem reported, checked to be in the bundle's file, at the first `needle`
+/// of `text`, and about the field `path`; returned as the line `ferry validate` prints.
 fn assert_problem_at(d: &Diagnostics, text: &str, needle: &str, path: &str) -> String {
     let first = d.iter().next().unwrap_or_else(|| panic!("no diagnostic"));
     assert_eq!(first.file, Path::new("bundles/leads.yaml"), "{d}");

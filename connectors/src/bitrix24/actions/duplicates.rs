@@ -143,7 +143,10 @@ pub async fn find_for_create(
     let text = match value {
         Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Array(items) => match items.iter().find_map(|v| v.as_str().filter(|s| !s.trim().is_empty())) {
+        Value::Array(items) => match items
+            .iter()
+            .find_map(|v| v.as_str().filter(|s| !s.trim().is_empty()))
+        {
             Some(first) => first.trim().to_string(),
             None => return Ok(None),
         },

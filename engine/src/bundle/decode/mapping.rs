@@ -1,10 +1,11 @@
 //! Decoding field mappings (the values under a step's `with:`). A string with `{{` is a
 //! template, any other scalar a constant, a list a list of mappings, and a map one of the
-//! forms `from`, `first_of`, `join`, `lookup`, `const`, `object` or `list`; `from`,
-//! `first_of` and `join` also take `normalize` and `default`.
+//! forms `from`, `first_of`, `join`, `lookup`, `const`, `object`, `list`, `count`,
+//! `switch` or `when`; `from`, `first_of` and `join` also take `normalize` and `default`.
 
 use indexmap::IndexMap;
 
+use super::condition::decode_condition;
 use super::connections::parse_secret_ref;
 use super::references::{Read, decode_path, decode_template};
 use crate::bundle::diagnostics::closest;
@@ -14,7 +15,7 @@ use crate::bundle::yaml::{self, Location, Node};
 
 /// The keys that choose a mapping's form.
 const FORMS: &[&str] = &[
-    "from", "first_of", "join", "lookup", "const", "object", "list",
+    "from", "first_of", "join", "lookup", "const", "object", "list", "count", "switch", "when",
 ];
 
 /// Normalizer names.
@@ -118,6 +119,9 @@ fn decode_form(
             return Some(Mapping::List(items));
         }
         "lookup" => return decode_lookup(dec, map, reads),
+        "count" => return decode_count(dec, map, reads),
+        "switch" => return decode_switch(dec, map, reads),
+        "when" => return decode_when(dec, map, reads),
         "from" => {
             let entry = map.take("from")?;
             let text = dec.string(entry.value, &entry.path);
@@ -332,4 +336,103 @@ fn decode_default(dec: &mut Decoder, entry: &Entry<'_>) -> Option<serde_json::Va
         return None;
     }
     Some(value)
+}
+
+/// A mapping written as a path string (`item.messages`) or any mapping form.
+fn decode_path_or_mapping(
+    dec: &mut Decoder,
+    entry: &Entry<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
+    match yaml::as_str(entry.value) {
+        Some(text) if !text.contains("{{") => {
+            decode_path(dec, text, entry.value_at(), &entry.path, reads).map(Mapping::Path)
+        }
+        _ => decode_mapping(dec, entry.value, &entry.path, reads),
+    }
+}
+
+/// `{ count: item.messages, where: "author in [visitor, manager]" }`: inside `where`,
+/// field names refer to the list's element, so its reads are not item reads.
+fn decode_count(
+    dec: &mut Decoder,
+    mut map: MapReader<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
+    let list = map.take("count")?;
+    let filter = map.take("where");
+    map.finish(dec);
+    let list = decode_path_or_mapping(dec, &list, reads);
+    let mut element_reads = Vec::new();
+    let filter = match filter {
+        Some(f) => Some(decode_condition(dec, f.value, &f.path, &mut element_reads)?),
+        None => None,
+    };
+    Some(Mapping::Count {
+        list: Box::new(list?),
+        filter,
+    })
+}
+
+/// `{ switch: [ { when: "pool == 'Context ads'", value: 42 }, ... ], default: 7 }`.
+fn decode_switch(
+    dec: &mut Decoder,
+    mut map: MapReader<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
+    let cases_entry = map.take("switch")?;
+    let default = map.take("default");
+    map.finish(dec);
+    let items = dec.list(cases_entry.value, &cases_entry.path)?;
+    if items.is_empty() {
+        dec.error(
+            cases_entry.value_at(),
+            &cases_entry.path,
+            "`switch` needs at least one case",
+        );
+        return None;
+    }
+    let mut cases = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let path = element(&cases_entry.path, i);
+        let Some(mut case) = dec.map(item, &path) else {
+            ok = false;
+            continue;
+        };
+        let when = case
+            .require(dec, "when")
+            .and_then(|w| decode_condition(dec, w.value, &w.path, reads));
+        let value = case
+            .require(dec, "value")
+            .and_then(|v| decode_mapping(dec, v.value, &v.path, reads));
+        case.finish(dec);
+        match (when, value) {
+            (Some(w), Some(v)) => cases.push((w, v)),
+            _ => ok = false,
+        }
+    }
+    let default = match default {
+        Some(d) => Some(Box::new(decode_mapping(dec, d.value, &d.path, reads)?)),
+        None => None,
+    };
+    ok.then_some(Mapping::Switch { cases, default })
+}
+
+/// `{ when: "steps.find.utm_source empty", value: "{{item.utm_source}}" }`: the value only
+/// when the condition holds, else the input is left out.
+fn decode_when(
+    dec: &mut Decoder,
+    mut map: MapReader<'_>,
+    reads: &mut Vec<Read>,
+) -> Option<Mapping> {
+    let when = map.take("when")?;
+    let value = map.require(dec, "value");
+    map.finish(dec);
+    let condition = decode_condition(dec, when.value, &when.path, reads);
+    let value = value.and_then(|v| decode_mapping(dec, v.value, &v.path, reads));
+    Some(Mapping::When {
+        condition: condition?,
+        value: Box::new(value?),
+    })
 }

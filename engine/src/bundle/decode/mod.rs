@@ -11,6 +11,8 @@ mod references;
 mod run_options;
 mod steps;
 mod trigger;
+mod vars;
+mod webhook;
 
 use std::path::Path;
 
@@ -19,7 +21,7 @@ use super::diagnostics::Diagnostic;
 use super::model::{Bundle, RunOptions};
 use super::reader::{Decoder, optional};
 use super::yaml::{self, Location};
-use references::{Scope, StepOutline, check_reads};
+use references::{Scope, StepOutline, check_reads, check_var_reads};
 
 /// One file's outcome: the bundle when valid, its id (even when other parts are not, so
 /// duplicate ids across files are still found), and its problems.
@@ -101,11 +103,17 @@ fn decode_bundle(
         .require(dec, "trigger")
         .and_then(|e| trigger::decode_trigger(dec, &e, specs, &mut before_steps));
     check_reads(dec, &before_steps, Scope::BeforeSteps("the trigger key"));
+    let (vars, var_names) = match map.take("vars") {
+        Some(e) => vars::decode_vars(dec, &e),
+        None => (Some(indexmap::IndexMap::new()), Vec::new()),
+    };
+    check_var_reads(dec, &before_steps, &var_names);
     let mut filter_reads = Vec::new();
     let filter = map
         .take("filter")
         .map(|e| condition::decode_condition(dec, e.value, &e.path, &mut filter_reads));
     check_reads(dec, &filter_reads, Scope::BeforeSteps("the filter"));
+    check_var_reads(dec, &filter_reads, &var_names);
     let decoded_steps = map
         .require(dec, "steps")
         .map(|e| steps::decode_steps(dec, &e, specs))
@@ -120,6 +128,7 @@ fn decode_bundle(
                 steps: &outlines,
             },
         );
+        check_var_reads(dec, &step.reads, &var_names);
     }
     let run = map
         .take("run")
@@ -139,6 +148,7 @@ fn decode_bundle(
             path: file.to_path_buf(),
             connections: connections?.connections,
             trigger: trigger?,
+            vars: vars?,
             filter: optional(filter)?,
             steps,
             run: run.unwrap_or_else(|| Some(RunOptions::default()))?,

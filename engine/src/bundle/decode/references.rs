@@ -124,11 +124,39 @@ pub(super) fn check_reads(dec: &mut Decoder, reads: &[Read], scope: Scope<'_>) {
     }
 }
 
+/// Report every `vars.<name>` read whose name is not among `known` (for a var's own
+/// expression, the vars declared before it).
+pub(super) fn check_var_reads(dec: &mut Decoder, reads: &[Read], known: &[String]) {
+    for read in reads {
+        if read.path.root() != PathRoot::Vars {
+            continue;
+        }
+        let Some(name) = read.path.segments().first() else {
+            continue;
+        };
+        if !known.iter().any(|k| k == name) {
+            let mut message = format!(
+                "`{}`: no var `{name}` is declared before this point",
+                read.path
+            );
+            if !known.is_empty() {
+                message.push_str(&format!("; declared: {}", known.join(", ")));
+            }
+            let suggestion =
+                closest(name, known.iter().map(String::as_str)).map(|n| format!("vars.{n}"));
+            dec.error_suggesting(read.at, &read.field, message, suggestion);
+        }
+    }
+}
+
 type Problem = (String, Option<String>);
 
 fn check_read(path: &FieldPath, scope: Scope<'_>) -> Result<(), Problem> {
     match path.root() {
         PathRoot::Item => Ok(()),
+        // Derived values are checked against the declared `vars` separately
+        // (`check_var_reads`), since every scope may read them.
+        PathRoot::Vars => Ok(()),
         PathRoot::Bundle => match path.segments().first() {
             Some(field) if !BUNDLE_FIELDS.contains(&field.as_str()) => Err((
                 format!("`{path}`: the bundle has only `bundle.id` and `bundle.name`"),

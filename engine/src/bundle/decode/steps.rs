@@ -14,7 +14,7 @@ use super::mapping::decode_mapping;
 use super::references::{Read, StepOutline};
 use super::trigger::{list_or_none, report_unknown_connection};
 use crate::bundle::diagnostics::closest;
-use crate::bundle::model::{Mapping, Step};
+use crate::bundle::model::{Mapping, Step, UntilFound};
 use crate::bundle::reader::{Decoder, Entry, MapReader, child, element, optional};
 use crate::bundle::yaml::{self, Location, Node};
 
@@ -103,8 +103,20 @@ fn decode_step(
             mapped,
         )
     });
+    let until_found = map.take("until_found").map(|u| decode_until_found(dec, &u));
     map.finish(dec);
     outline.outputs = action_spec.and_then(|spec| outputs_of(spec, with.as_ref()));
+    if let (Some(Some(until)), Some(outputs), Some(entry)) =
+        (&until_found, &outline.outputs, map_until_entry(node))
+    {
+        if !outputs.iter().any(|o| o == &until.field) {
+            dec.error(
+                Location::of(entry),
+                &child(path, "until_found"),
+                format!("`until_found` needs an output `{}` saying whether the search found something; {} produces: {}", until.field, outline.action, outputs.join(", ")),
+            );
+        }
+    }
     let step = (|| {
         let target = target?;
         target.spec?;
@@ -116,6 +128,7 @@ fn decode_step(
             with: with?,
             dedup: dedup.unwrap_or(Some(None))?,
             outputs: outline.outputs.clone()?,
+            until_found: optional(until_found)?,
         })
     })();
     DecodedStep {
@@ -339,4 +352,30 @@ fn outputs_of(spec: &ActionSpec, with: Option<&IndexMap<String, Mapping>>) -> Op
         },
         None => Some(spec.outputs.iter().map(|f| f.name.to_string()).collect()),
     }
+}
+
+/// The `until_found` value node of a step, for pointing at it.
+fn map_until_entry(step: &Node) -> Option<&Node> {
+    yaml::map_entries(step)?
+        .into_iter()
+        .find(|(key, _)| yaml::as_str(key) == Some("until_found"))
+        .map(|(_, value)| value)
+}
+
+/// `until_found: { within: 3h, every: 10m, field: found }`.
+fn decode_until_found(dec: &mut Decoder, entry: &Entry<'_>) -> Option<UntilFound> {
+    let mut map = dec.map(entry.value, &entry.path)?;
+    let within = map
+        .require(dec, "within")
+        .and_then(|e| dec.duration(e.value, &e.path));
+    let every = map.take("every").map(|e| dec.duration(e.value, &e.path));
+    let field = map
+        .take("field")
+        .map(|e| dec.non_empty_string(e.value, &e.path));
+    map.finish(dec);
+    Some(UntilFound {
+        field: field.unwrap_or_else(|| Some("found".to_string()))?,
+        within: within?,
+        every: every.unwrap_or(Some(std::time::Duration::from_secs(10 * 60)))?,
+    })
 }

@@ -57,7 +57,10 @@ pub(super) fn decode_trigger(
         },
         _ => None,
     };
-    let schedule = match map.take("schedule") {
+    let schedule_entry = map.take("schedule");
+    let webhook =
+        super::webhook::decode_webhook(dec, &mut map, trigger_spec, schedule_entry.as_ref());
+    let schedule = match schedule_entry {
         Some(s) => dec
             .string(s.value, &s.path)
             .and_then(|text| decode_schedule(dec, &text, s.value_at(), &s.path)),
@@ -110,7 +113,7 @@ pub(super) fn decode_trigger(
         schedule: schedule?,
         key: key?,
         settings: settings?,
-        webhook: None,
+        webhook: webhook?,
     })
 }
 

@@ -19,6 +19,7 @@ fn eval(mapping: &Mapping, item: Value) -> Result<Value, EvalError> {
         item: &item,
         steps: &steps,
         bundle: &bundle,
+        vars: crate::expr::no_vars(),
     };
     evaluate_mapping(mapping, &ctx)
 }
@@ -212,6 +213,7 @@ fn inputs_leave_out_nulls_and_keep_values_literal() {
         item: &item,
         steps: &steps,
         bundle: &bundle,
+        vars: crate::expr::no_vars(),
     };
     let inputs = evaluate_inputs(&with, &ctx).unwrap();
     assert_eq!(
@@ -233,6 +235,7 @@ fn inputs_leave_out_nulls_and_keep_values_literal() {
         item: &item,
         steps: &steps,
         bundle: &bundle,
+        vars: crate::expr::no_vars(),
     };
     let err = evaluate_inputs(&bad, &ctx).unwrap_err();
     assert!(err.to_string().starts_with("`phone`:"), "{err}");

@@ -29,6 +29,7 @@ impl Fixture {
             item: &self.item,
             steps: &self.steps,
             bundle: &self.bundle,
+            vars: crate::expr::no_vars(),
         }
     }
 }

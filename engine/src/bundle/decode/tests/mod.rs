@@ -1,6 +1,7 @@
 //! Tests of bundle decoding against the specs in `bundle::test_specs`.
 
 mod errors;
+mod features;
 mod full_bundle;
 mod references;
 mod sections;

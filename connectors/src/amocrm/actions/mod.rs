@@ -1,0 +1,20 @@
+//! The `amocrm` actions: contacts and companies (find, create with duplicate lookups,
+//! update), leads (create, update, newest by contact or e-mail), tasks, notes and custom
+//! fields. Each action reads its inputs, sends through [`Amo`]'s client and returns its
+//! output record.
+
+pub mod leads;
+pub mod parties;
+pub mod records;
+pub mod tasks;
+
+use super::client::AmoClient;
+use super::fields::FieldCatalog;
+
+/// What every action works with: the account's client and its custom-field catalog.
+pub struct Amo {
+    /// Sends requests to the account.
+    pub client: AmoClient,
+    /// Custom fields by entity type, cached for the connection.
+    pub fields: FieldCatalog,
+}
