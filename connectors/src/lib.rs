@@ -36,6 +36,7 @@ pub mod calltouch;
 pub mod http;
 pub mod moysklad;
 pub mod retailcrm;
+pub mod ringostat;
 
 pub use connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,

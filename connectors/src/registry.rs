@@ -12,7 +12,9 @@ pub fn kinds() -> Vec<&'static dyn ConnectorKind> {
         &crate::moysklad::MoySkladKind,
         &crate::callbackhunter::CallbackHunterKind,
         &crate::alfatrack::AlfaTrackKind,
+        &crate::ringostat::RingostatKind,
         &crate::bitrix24::Bitrix24Kind,
+        &crate::amocrm::AmoCrmKind,
     ]
 }
 

@@ -57,12 +57,11 @@ async fn killed_and_restarted_workers_lose_and_duplicate_nothing() {
     let full = std::env::var_os("FERRY_CHAOS_FULL").is_some();
     let config = if full {
         ChaosConfig {
-            kill_after: Duration::from_millis(100)..Duration::from_millis(600),
             ..ChaosConfig::new(1000, 20, seed())
         }
     } else {
         ChaosConfig {
-            kill_after: Duration::from_millis(100)..Duration::from_millis(400),
+            kill_after_requests: 1..150,
             settle_timeout: Duration::from_secs(20),
             ..ChaosConfig::new(150, 5, seed())
         }
@@ -78,7 +77,7 @@ async fn killed_and_restarted_workers_lose_and_duplicate_nothing() {
 #[ignore = "bug: items a killed worker had claimed stay `running` for the whole 300 s claim lease after a restart on SQLite (see docs/reliability.md, Findings)"]
 async fn a_restarted_worker_resumes_the_items_a_killed_worker_had_claimed() {
     let config = ChaosConfig {
-        kill_after: Duration::from_millis(300)..Duration::from_millis(400),
+        kill_after_requests: 200..300,
         settle_timeout: Duration::from_secs(20),
         ..ChaosConfig::new(150, 1, seed())
     };

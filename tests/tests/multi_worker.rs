@@ -349,11 +349,14 @@ async fn traffic_on_one_account(shared_rate_limit: bool) -> (usize, usize, Durat
     }
     let ids = ["worker-a", "worker-b", "worker-c"];
     let engines = setup.workers(&ids, 3, fleet).await;
-    // Each worker ticks, then keeps taking items until none is left, as its worker loop
-    // would; all three at once.
+    // Each worker ticks, then keeps taking items until all 24 are done (whoever polled,
+    // the others must not give up before the items are queued), as its worker loop would;
+    // all three at once.
+    let deadline = Instant::now() + Duration::from_secs(60);
     join_all(engines.iter().map(|engine| async move {
         engine.tick().await.expect("tick");
-        while engine.store().item_counts(None).await.unwrap().unfinished() > 0 {
+        while engine.store().item_counts(None).await.unwrap().succeeded < 24 {
+            assert!(Instant::now() < deadline, "items not done within a minute");
             engine.drain().await.expect("drain");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -257,7 +257,9 @@ async fn shutdown_with_a_request_in_flight_releases_the_item_after_the_grace_per
     s.api.script("POST /deals", Reply::Hold(gate.clone()));
     let (shutdown, stop) = oneshot::channel::<()>();
     let driver = async {
+        eprintln!("driver start");
         s.advance_to(TICK).await;
+        eprintln!("at tick, polls {}", s.api.requests("GET", "/leads").len());
         s.until("the deal request is in flight", || async {
             s.api.deal_attempts_for(1) == 1
         })

@@ -22,6 +22,9 @@ mod fields;
 mod inputs;
 pub mod spec;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

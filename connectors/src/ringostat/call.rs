@@ -29,7 +29,12 @@ const CALL_ID: &[&str] = &["uniqueid", "unique_id", "call_id", "callid", "id"];
 const CALL_TYPE: &[&str] = &["call_type", "direction", "type"];
 const INSERTION: &[&str] = &["substitution_type", "insertion_type"];
 const DISPOSITION: &[&str] = &["disposition", "call_status", "status"];
-const TALK: &[&str] = &["billsec", "talk_time", "call_duration", "conversation_duration"];
+const TALK: &[&str] = &[
+    "billsec",
+    "talk_time",
+    "call_duration",
+    "conversation_duration",
+];
 const TOTAL: &[&str] = &["duration", "total_duration"];
 const WAIT: &[&str] = &["waittime", "wait_time"];
 const CALLER: &[&str] = &["caller", "caller_number", "src", "from"];
@@ -113,9 +118,7 @@ pub(crate) fn call_item(
         (true, true) => "outgoing",
         (true, false) => "outgoing_unanswered",
     };
-    let duration = talk
-        .or(if answered { total } else { None })
-        .unwrap_or(0);
+    let duration = talk.or(if answered { total } else { None }).unwrap_or(0);
     let event_id = match &call_id {
         Some(id) => format!("call-{id}"),
         None => format!("call-h{}", content_hash(&event)),

@@ -62,7 +62,11 @@ fn names(
         Some(Value::String(text)) => text.split(',').map(|s| s.trim().to_string()).collect(),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| item.as_str().map(|s| s.trim().to_string()).ok_or_else(invalid))
+            .map(|item| {
+                item.as_str()
+                    .map(|s| s.trim().to_string())
+                    .ok_or_else(invalid)
+            })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(invalid()),
     };

@@ -79,15 +79,31 @@ const CALL_FIELDS: &[FieldSpec] = &[
         false,
         "Derived: whether the call was answered (disposition ANSWERED, PROPER or REPEATED; without a disposition, talk time above 0)",
     ),
-    field("callback", false, "Whether the call was a callback from the site widget"),
-    field("disposition", false, "The call status as sent (ANSWERED, NO ANSWER, BUSY, FAILED, PROPER, REPEATED)"),
+    field(
+        "callback",
+        false,
+        "Whether the call was a callback from the site widget",
+    ),
+    field(
+        "disposition",
+        false,
+        "The call status as sent (ANSWERED, NO ANSWER, BUSY, FAILED, PROPER, REPEATED)",
+    ),
     field(
         "duration",
         false,
         "Talk time in seconds (number; `billsec`); 0 for an unanswered call",
     ),
-    field("total_duration", false, "Whole call length in seconds including waiting, when sent"),
-    field("wait_time", false, "Seconds the caller waited for an answer, when sent"),
+    field(
+        "total_duration",
+        false,
+        "Whole call length in seconds including waiting, when sent",
+    ),
+    field(
+        "wait_time",
+        false,
+        "Seconds the caller waited for an answer, when sent",
+    ),
     field("caller", false, "The calling number as sent"),
     field("callee", false, "The called number as sent (`dst`)"),
     field(
@@ -98,17 +114,33 @@ const CALL_FIELDS: &[FieldSpec] = &[
     field("employee", false, "The employee who took or made the call"),
     field("sip", false, "The employee's SIP login or extension"),
     field("recording_url", false, "Link to the call recording"),
-    field("pool", false, "The number pool (ad channel) the call came through"),
+    field(
+        "pool",
+        false,
+        "The number pool (ad channel) the call came through",
+    ),
     field("call_date", false, "When the call started, as sent"),
-    field("utm_source", false, "UTM source of the visit that led to the call"),
+    field(
+        "utm_source",
+        false,
+        "UTM source of the visit that led to the call",
+    ),
     field("utm_medium", false, "UTM medium"),
     field("utm_campaign", false, "UTM campaign"),
     field("utm_content", false, "UTM content"),
     field("utm_term", false, "UTM term"),
     field("client_id", false, "Google Analytics client id"),
     field("landing", false, "The landing page of the visit"),
-    field("project", false, "The delivery's project name, else the connection's `project` setting"),
-    field("raw", false, "The delivery exactly as decoded (the names configured in the Ringostat webhook)"),
+    field(
+        "project",
+        false,
+        "The delivery's project name, else the connection's `project` setting",
+    ),
+    field(
+        "raw",
+        false,
+        "The delivery exactly as decoded (the names configured in the Ringostat webhook)",
+    ),
 ];
 
 const FORM_FIELDS: &[FieldSpec] = &[
@@ -128,9 +160,21 @@ const FORM_FIELDS: &[FieldSpec] = &[
         "Derived: the first present of the `phone_fields` names (phone, tel, telephone), raw as typed",
     ),
     field("phone_field", false, "Which field name the phone came from"),
-    field("email", false, "Derived: the first present of the `email_fields` names"),
-    field("name", false, "Derived: the first present of the `name_fields` names"),
-    field("client_id", false, "Google Analytics client id (system variable)"),
+    field(
+        "email",
+        false,
+        "Derived: the first present of the `email_fields` names",
+    ),
+    field(
+        "name",
+        false,
+        "Derived: the first present of the `name_fields` names",
+    ),
+    field(
+        "client_id",
+        false,
+        "Google Analytics client id (system variable)",
+    ),
     field("utm_source", false, "UTM source (system variable)"),
     field("utm_medium", false, "UTM medium (system variable)"),
     field("utm_campaign", false, "UTM campaign (system variable)"),
@@ -148,6 +192,10 @@ const FORM_FIELDS: &[FieldSpec] = &[
         false,
         "When the form was sent, as sent; the time ferry received it (RFC 3339) when the delivery carries none",
     ),
-    field("project", false, "The delivery's project name, else the connection's `project` setting"),
+    field(
+        "project",
+        false,
+        "The delivery's project name, else the connection's `project` setting",
+    ),
     field("raw", false, "The delivery exactly as decoded"),
 ];

@@ -62,9 +62,7 @@ const SYSTEM: &[&str] = &[
 /// Whether `name` is a Ringostat system variable (compared ignoring case).
 pub(crate) fn is_system_variable(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_")
-        || lower.starts_with("last_utm_")
-        || SYSTEM.contains(&lower.as_str())
+    lower.starts_with("utm_") || lower.starts_with("last_utm_") || SYSTEM.contains(&lower.as_str())
 }
 
 /// Where a delivery came from, besides its own body.

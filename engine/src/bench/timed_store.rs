@@ -162,6 +162,11 @@ impl Store for TimedStore {
             .await
     }
 
+    async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {
+        self.timed("store.resend_window", self.inner.resend_window(request))
+            .await
+    }
+
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         self.timed("store.discard_items", self.inner.discard_items(target, now))
             .await

@@ -8,6 +8,7 @@ mod bundle_new;
 mod connections;
 mod demo;
 mod history;
+mod reactivate;
 mod run;
 mod setup;
 mod tables;
@@ -75,6 +76,9 @@ pub enum Command {
 pub enum BundleCommand {
     /// Copy a template from bundles/ into a new bundle file with a fresh id.
     New(bundle_new::NewArgs),
+    /// Send again what accumulated within a window (e.g. `--resend 3d`) and drop older
+    /// undelivered items.
+    Reactivate(reactivate::ReactivateArgs),
 }
 
 /// Parse the command line and run it.
@@ -102,6 +106,9 @@ pub fn main_entry() -> ExitCode {
             Command::Bundle {
                 command: BundleCommand::New(args),
             } => bundle_new::execute(args),
+            Command::Bundle {
+                command: BundleCommand::Reactivate(args),
+            } => reactivate::execute(args).await,
         }
     });
     match result {

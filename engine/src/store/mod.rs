@@ -122,6 +122,11 @@ pub trait Store: Send + Sync {
     /// Make held or failed items of a run (or one item) due again (`ferry runs retry`).
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError>;
 
+    /// Reactivation with a resend window (`ferry bundle reactivate --resend 3d`): the
+    /// bundle's undelivered items (held, failed, waiting) queued since `since` become due
+    /// now; undelivered or queued items older than that are dropped as discarded.
+    async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError>;
+
     /// Mark held items as discarded (`ferry runs discard`).
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError>;
 

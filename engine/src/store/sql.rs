@@ -223,6 +223,36 @@ pub(super) fn discard_items(target: TargetColumn) -> String {
     )
 }
 
+/// The statuses a resend window covers: items not yet delivered.
+const UNDELIVERED: &str = "('held', 'failed', 'waiting')";
+
+/// Uncertain steps of the undelivered items of bundle `$2` queued since `$4` become
+/// `failed`, so they are sent again. `$1` now, `$3` error text.
+pub(super) fn resend_uncertain_steps() -> String {
+    format!(
+        "UPDATE step_results SET status = 'failed', error = $3, updated_at = $1 \
+         WHERE status = 'sending' AND item_id IN (SELECT id FROM items \
+         WHERE bundle_id = $2 AND status IN {UNDELIVERED} AND created_at >= $4)"
+    )
+}
+
+/// Undelivered items of bundle `$2` queued since `$3` become due now. `$1` now.
+pub(super) fn resend_items() -> String {
+    format!(
+        "UPDATE items SET status = 'pending', due_at = $1, error = NULL, updated_at = $1 \
+         WHERE bundle_id = $2 AND status IN {UNDELIVERED} AND created_at >= $3"
+    )
+}
+
+/// Undelivered or queued items of bundle `$2` older than `$3` are dropped, with the
+/// reason `$4`. `$1` now.
+pub(super) fn drop_before_window() -> String {
+    "UPDATE items SET status = 'discarded', error = $4, updated_at = $1 \
+     WHERE bundle_id = $2 AND status IN ('held', 'failed', 'waiting', 'pending') \
+     AND created_at < $3"
+        .to_string()
+}
+
 const RUN_COLUMNS: &str = "r.id, r.bundle_id, COALESCE(b.name, r.bundle_id) AS bundle_name, \
      r.started_at, r.finished_at, r.status, r.items_seen, r.items_new, r.error";
 

@@ -25,12 +25,15 @@ struct Args {
     /// Share of calls repeating an earlier caller's phone.
     #[arg(long, default_value_t = 0.3)]
     repeat_share: f64,
-    /// Earliest kill, in milliseconds after a worker starts.
-    #[arg(long, default_value_t = 150)]
-    kill_min_ms: u64,
-    /// Latest kill, in milliseconds after a worker starts.
-    #[arg(long, default_value_t = 900)]
-    kill_max_ms: u64,
+    /// Fewest CRM requests a worker makes before it is killed.
+    #[arg(long, default_value_t = 1)]
+    kill_min_requests: usize,
+    /// Most CRM requests a worker makes before it is killed.
+    #[arg(long, default_value_t = 300)]
+    kill_max_requests: usize,
+    /// Up to this many milliseconds more before the kill.
+    #[arg(long, default_value_t = 5)]
+    kill_jitter_ms: u64,
     /// Seconds to wait for every item to settle after the last kill.
     #[arg(long, default_value_t = 420)]
     settle_timeout: u64,
@@ -49,8 +52,9 @@ async fn main() -> ExitCode {
     );
     let config = ChaosConfig {
         repeat_share: args.repeat_share,
-        kill_after: Duration::from_millis(args.kill_min_ms)
-            ..Duration::from_millis(args.kill_max_ms.max(args.kill_min_ms + 1)),
+        kill_after_requests: args.kill_min_requests
+            ..args.kill_max_requests.max(args.kill_min_requests + 1),
+        kill_jitter: Duration::from_millis(args.kill_jitter_ms),
         settle_timeout: Duration::from_secs(args.settle_timeout),
         work_dir: args.work_dir,
         verbose: true,

@@ -18,6 +18,8 @@ pub struct Kill {
     pub at: Duration,
     /// Since the killed worker started.
     pub after_start: Duration,
+    /// CRM requests the killed worker had made (the planned kill point).
+    pub after_requests: usize,
     /// Orders in retailCRM at that moment.
     pub orders_so_far: usize,
     /// Items in the store at that moment.
@@ -32,10 +34,11 @@ impl Kill {
     /// A progress line.
     pub fn line(&self) -> String {
         format!(
-            "kill #{} at {:.1}s ({} ms into the worker): {} items queued, {} settled, {} orders, {} step(s) left sending",
+            "kill #{} at {:.1}s ({} ms and {} CRM requests into the worker): {} items queued, {} settled, {} orders, {} step(s) left sending",
             self.number,
             self.at.as_secs_f64(),
             self.after_start.as_millis(),
+            self.after_requests,
             self.items_known,
             self.settled_so_far,
             self.orders_so_far,

@@ -30,8 +30,13 @@ pub struct ChaosConfig {
     pub kills: usize,
     /// RNG seed (calls, phones and kill moments).
     pub seed: u64,
-    /// Each worker is killed this long after its start, drawn uniformly from the range.
-    pub kill_after: std::ops::Range<Duration>,
+    /// Each worker is killed once the CRMs have received this many requests from it,
+    /// drawn uniformly from the range: kills land while the worker is at work (polling,
+    /// searching, creating), never on a worker that has nothing to do.
+    pub kill_after_requests: std::ops::Range<usize>,
+    /// A further delay before the kill, drawn uniformly up to this, so kills land anywhere
+    /// between one request and the next, not only just as a request arrives.
+    pub kill_jitter: Duration,
     /// Give up when no item has settled for this long (and no kill happened).
     pub settle_timeout: Duration,
     /// Where the data dir, bundle and logs go (a temporary directory when `None`).
@@ -48,7 +53,8 @@ impl ChaosConfig {
             repeat_share: 0.3,
             kills,
             seed,
-            kill_after: Duration::from_millis(150)..Duration::from_millis(900),
+            kill_after_requests: 1..300,
+            kill_jitter: Duration::from_millis(5),
             settle_timeout: Duration::from_secs(420),
             work_dir: None,
             verbose: false,
@@ -101,16 +107,15 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
     let mut last_progress = Instant::now();
     let mut best_settled = 0u64;
     loop {
-        // A kill is armed only for a worker that has work to do (items not yet polled, or
-        // pending ones): a worker that finds only items still claimed by a dead worker
-        // exits at once, and killing it would prove nothing.
-        let kill_after = if kills.len() < config.kills && has_work(&ferry).await? {
-            Some(rng.random_range(config.kill_after.clone()))
-        } else {
-            None
-        };
+        let planned = (kills.len() < config.kills).then(|| {
+            (
+                rng.random_range(config.kill_after_requests.clone()),
+                rng.random_range(Duration::ZERO..=config.kill_jitter),
+            )
+        });
+        let kill_when = planned.map(|(requests, jitter)| kill_moment(&world, requests, jitter));
         workers += 1;
-        match ferry.run_worker(kill_after).await? {
+        match ferry.run_worker(kill_when).await? {
             WorkerExit::Killed(after) => {
                 last_kill = Instant::now();
                 last_progress = last_kill;
@@ -122,6 +127,7 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
                     number: kills.len() + 1,
                     at: started.elapsed(),
                     after_start: after,
+                    after_requests: planned.map_or(0, |(requests, _)| requests),
                     orders_so_far: world.orders_created(),
                     items_known: items.len(),
                     settled_so_far: items.iter().filter(|i| is_settled(i)).count(),
@@ -175,7 +181,9 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
         // The retried items are due now; one more worker (not killed) sends them.
         loop {
             workers += 1;
-            if let WorkerExit::Finished(report) = ferry.run_worker(None).await? {
+            if let WorkerExit::Finished(report) =
+                ferry.run_worker(None::<std::future::Ready<()>>).await?
+            {
                 let counts = &report["counts"];
                 if counts["in_progress"].as_u64() == Some(0)
                     && counts["waiting"].as_u64() == Some(0)
@@ -226,14 +234,13 @@ pub async fn run_chaos(config: ChaosConfig) -> Result<ChaosReport, String> {
     })
 }
 
-/// Whether the next worker will find something to do: the journal has not been polled yet,
-/// or some item is pending or waiting.
-async fn has_work(ferry: &Ferry) -> Result<bool, String> {
-    let items = history::read_items(ferry).await?;
-    Ok(items.is_empty()
-        || items
-            .iter()
-            .any(|i| matches!(i.status.as_str(), "pending" | "waiting")))
+/// Resolves once the emulators have received `requests` more requests, plus `jitter`.
+async fn kill_moment(world: &World, requests: usize, jitter: Duration) {
+    let target = world.requests_received() + requests;
+    while world.requests_received() < target {
+        tokio::time::sleep(Duration::from_micros(500)).await;
+    }
+    tokio::time::sleep(jitter).await;
 }
 
 fn is_settled(item: &ItemState) -> bool {

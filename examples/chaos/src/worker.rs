@@ -2,6 +2,7 @@
 //! dir, `ferry run --once` started again and again, killed with SIGKILL at chosen moments;
 //! and the operator commands (`ferry runs …`) run between workers.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -83,9 +84,12 @@ impl Ferry {
         command
     }
 
-    /// Start `ferry run --once` and kill it with SIGKILL after `kill_after` (if it is
-    /// still running by then).
-    pub async fn run_worker(&self, kill_after: Option<Duration>) -> Result<WorkerExit, String> {
+    /// Start `ferry run --once` and kill it with SIGKILL when `kill_when` resolves (if it
+    /// is still running by then).
+    pub async fn run_worker(
+        &self,
+        kill_when: Option<impl Future<Output = ()>>,
+    ) -> Result<WorkerExit, String> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -112,8 +116,8 @@ impl Ferry {
                 .map(|_| text)
         };
         let deadline = async {
-            match kill_after {
-                Some(after) => tokio::time::sleep(after).await,
+            match kill_when {
+                Some(moment) => moment.await,
                 None => std::future::pending().await,
             }
         };

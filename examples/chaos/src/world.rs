@@ -106,6 +106,11 @@ impl World {
         })
     }
 
+    /// Requests both emulators have received so far.
+    pub fn requests_received(&self) -> usize {
+        self.calltouch.log().len() + self.retailcrm.log().len()
+    }
+
     /// Orders created so far (a cheap progress marker recorded at each kill).
     pub fn orders_created(&self) -> usize {
         self.retailcrm.orders().len()

@@ -265,6 +265,13 @@ impl Portal {
             .get("entity_type")
             .map(text)
             .map(|t| t.to_ascii_uppercase());
+        if let Some(o) = &only
+            && !["LEAD", "CONTACT", "COMPANY"].contains(&o.as_str())
+        {
+            return Err(ApiError::method(
+                "Parameter 'entity_type' must be LEAD, CONTACT or COMPANY.",
+            ));
+        }
         let normalize = |v: &str| -> String {
             if field == "PHONE" {
                 v.chars().filter(char::is_ascii_digit).collect()
@@ -296,13 +303,6 @@ impl Portal {
             if !ids.is_empty() {
                 result.insert(name.into(), Value::Array(ids));
             }
-        }
-        if let Some(o) = &only
-            && !["LEAD", "CONTACT", "COMPANY"].contains(&o.as_str())
-        {
-            return Err(ApiError::method(
-                "Parameter 'entity_type' must be LEAD, CONTACT or COMPANY.",
-            ));
         }
         if result.is_empty() {
             return Ok(match self.config.empty_duplicates {

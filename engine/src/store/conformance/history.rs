@@ -1,6 +1,6 @@
 //! Checks of what operators see and do: run listings, run detail, counts, retry, discard.
 
-use super::harness::{Fixture, T0, claim, keys, seed, settle};
+use super::harness::{Fixture, T0, batch, claim, keys, seed, settle};
 use crate::store::*;
 
 pub(super) async fn retry_and_discard_follow_operator_rules(fx: &mut dyn Fixture) {
@@ -269,4 +269,71 @@ pub(super) async fn runs_list_with_counts_and_detail(fx: &mut dyn Fixture) {
         }
     );
     assert_eq!(store.item_counts(None).await.unwrap().in_progress, 2);
+}
+
+/// Reactivation: undelivered items queued within the window are due again; older
+/// undelivered or queued ones are dropped; delivered items and other bundles are untouched.
+pub(super) async fn resend_window_resends_recent_and_drops_older(fx: &mut dyn Fixture) {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let store = fx.store();
+    let run = store
+        .start_run(NewRun {
+            bundle_id: "hooks".into(),
+            started_at: T0,
+        })
+        .await
+        .unwrap();
+    store
+        .enqueue(batch("hooks", run, &["old-waiting", "old-pending"], None))
+        .await
+        .unwrap();
+    let mut recent = batch(
+        "hooks",
+        run,
+        &["new-waiting", "new-failed", "new-done"],
+        None,
+    );
+    recent.now = T0 + 5 * DAY;
+    store.enqueue(recent).await.unwrap();
+    seed(&*store, "other", &["other-waiting"]).await;
+
+    let now = T0 + 5 * DAY + 1;
+    let items = claim(&*store, "w", now, 60_000, 10).await;
+    assert_eq!(items.len(), 6);
+    let far = Some(now + 30 * DAY);
+    for item in &items {
+        match item.key.as_str() {
+            "old-pending" => {}
+            "new-failed" => settle(&*store, item, ItemStatus::Failed, None, now).await,
+            "new-done" => settle(&*store, item, ItemStatus::Succeeded, None, now).await,
+            _ => settle(&*store, item, ItemStatus::Waiting, far, now).await,
+        }
+    }
+    store.release_claims("w").await.unwrap();
+
+    let outcome = store
+        .resend_window(ResendRequest {
+            bundle_id: "hooks".into(),
+            since: T0 + 4 * DAY,
+            now: now + 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ResendOutcome {
+            resent: 2,
+            dropped: 2
+        }
+    );
+    let due = claim(&*store, "w", now + 10, 60_000, 10).await;
+    let mut due_keys = keys(&due);
+    due_keys.sort();
+    assert_eq!(
+        due_keys,
+        ["new-failed", "new-waiting"],
+        "the other bundle's waiting item is not due"
+    );
+    let counts = store.item_counts(Some("hooks")).await.unwrap();
+    assert_eq!((counts.discarded, counts.succeeded), (2, 1));
 }

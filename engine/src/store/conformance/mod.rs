@@ -31,6 +31,7 @@ macro_rules! conformance_suite {
             settle::release_claims_returns_a_workers_items,
             history::retry_and_discard_follow_operator_rules,
             history::runs_list_with_counts_and_detail,
+            history::resend_window_resends_recent_and_drops_older,
         );
     };
     (@tests $backend:ident, $open:path; $($group:ident :: $check:ident),* $(,)?) => {

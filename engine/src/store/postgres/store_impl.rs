@@ -243,6 +243,34 @@ impl Store for PostgresStore {
         Ok(done.rows_affected())
     }
 
+    async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(&sql::resend_uncertain_steps())
+            .bind(request.now)
+            .bind(&request.bundle_id)
+            .bind(records::RETRIED_UNCERTAIN)
+            .bind(request.since)
+            .execute(&mut *tx)
+            .await?;
+        let resent = sqlx::query(&sql::resend_items())
+            .bind(request.now)
+            .bind(&request.bundle_id)
+            .bind(request.since)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let dropped = sqlx::query(&sql::drop_before_window())
+            .bind(request.now)
+            .bind(&request.bundle_id)
+            .bind(request.since)
+            .bind("older than the resend window; dropped on reactivation")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ResendOutcome { resent, dropped })
+    }
+
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         let (column, id) = TargetColumn::of(&target);
         let done = sqlx::query(&sql::discard_items(column))

@@ -75,6 +75,9 @@ impl Store for FailingStore {
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         self.inner.retry_items(target, now).await
     }
+    async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {
+        self.inner.resend_window(request).await
+    }
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         self.inner.discard_items(target, now).await
     }
