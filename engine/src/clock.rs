@@ -73,6 +73,11 @@ impl ManualClock {
         *now += chrono::Duration::from_std(by).expect("duration in range");
     }
 
+    /// Now as milliseconds since the Unix epoch (the store's time unit).
+    pub fn now_ms(&self) -> i64 {
+        self.now().timestamp_millis()
+    }
+
     /// Jump to `at`.
     pub fn set(&self, at: DateTime<Utc>) {
         *self.now.lock().expect("clock lock poisoned") = at;

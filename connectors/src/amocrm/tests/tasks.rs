@@ -212,3 +212,87 @@ async fn concurrent_ensures_create_the_field_once() {
     .unwrap_err();
     assert!(error.to_string().contains("`type`"), "{error}");
 }
+
+#[tokio::test]
+async fn field_lists_are_read_page_by_page_through_links_next() {
+    let target = Target::start().await;
+    let mut last = 0;
+    for i in 0..120 {
+        last = target.emulator.add_custom_field(
+            "leads",
+            json!({"name": format!("Поле {i}"), "type": "text"}),
+        );
+    }
+    let out = execute(
+        &*target.connector(),
+        "ensure_custom_field",
+        json!({"entity_type": "leads", "name": "Поле 119"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (out["field_id"].clone(), out["created"].clone()),
+        (json!(last), json!(false))
+    );
+    let pages: Vec<_> = target
+        .emulator
+        .requests()
+        .iter()
+        .map(|r| r.query_param("page").map(str::to_string))
+        .collect();
+    assert_eq!(
+        pages,
+        vec![None, Some("2".to_string()), Some("3".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn the_emulator_pages_lists_and_refuses_limits_over_250() {
+    let target = Target::start().await;
+    for i in 0..3 {
+        target
+            .emulator
+            .add_contact(json!({"name": format!("Клиент {i}")}));
+    }
+    let client = reqwest::Client::new();
+    let get = |query: &str| {
+        client
+            .get(format!(
+                "{}/api/v4/contacts?{query}",
+                target.emulator.base_url()
+            ))
+            .bearer_auth(super::TOKEN)
+            .send()
+    };
+    let page: serde_json::Value = get("query=клиент&limit=2")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["_embedded"]["contacts"].as_array().unwrap().len(), 2);
+    let next = page["_links"]["next"]["href"].as_str().unwrap();
+    assert!(
+        next.contains("page=2") && next.starts_with(&target.emulator.base_url()),
+        "{next}"
+    );
+    let second: serde_json::Value = client
+        .get(next)
+        .bearer_auth(super::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["_embedded"]["contacts"].as_array().unwrap().len(), 1);
+    assert!(second["_links"].get("next").is_none());
+    let response = get("limit=251").await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["validation-errors"][0]["errors"][0]["path"], "limit");
+}
