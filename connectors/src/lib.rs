@@ -12,6 +12,7 @@
 //! - [`secret`]: [`SecretString`] and the [`Redactor`] that scrubs secrets from any text.
 //! - [`transport`]: the one outbound HTTP client: timeouts, response-size cap, status
 //!   classification, `Retry-After`, per-account rate limits.
+//! - [`inbound`]: reading webhook bodies (JSON or form-encoded) for the pushed sources.
 //! - [`registry`]: one line per connector kind.
 //! - one directory per system (`http`, `calltouch`, `retailcrm`, `moysklad`, ...), each with its
 //!   settings, client, triggers, actions and an `emulator` that speaks the real wire format

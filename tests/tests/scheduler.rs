@@ -135,6 +135,7 @@ impl Scheduled {
     {
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while !condition().await {
+            eprintln!("until {what}: not yet; deals {:?}", s_dbg(&self.api));
             assert!(
                 std::time::Instant::now() < deadline,
                 "timed out waiting until {what}"
@@ -146,6 +147,10 @@ impl Scheduled {
     fn store(&self) -> &Arc<dyn Store> {
         self.engine.store()
     }
+}
+
+fn s_dbg(api: &FakeApi) -> Vec<String> {
+    api.requests("POST", "/deals").iter().map(|r| r.body_text()).collect()
 }
 
 fn lead(id: i64) -> serde_json::Value {
@@ -161,6 +166,7 @@ const STEP: Duration = Duration::from_secs(5);
 /// A moment of real time for the database thread and sockets (a blocking task, so paused
 /// time does not move meanwhile).
 async fn real_pause() {
+    eprintln!("real pause");
     tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_micros(500)))
         .await
         .unwrap();

@@ -4,10 +4,10 @@
 //! lead's ad source later, within about three hours. ferry receives both at
 //! `POST /hooks/<bundle id>`: the `request` trigger turns a new lead into an item, the
 //! `enrichment` trigger turns a later update into an item whose `request_id` links it to
-//! the lead ([`payload`]). A bundle on `enrichment` updates what a `request` bundle
+//! the lead (`payload`). A bundle on `enrichment` updates what a `request` bundle
 //! created (S3.2) or searches for it by e-mail for up to 3 hours (S3.3).
 //!
-//! - [`spec`] declares the setting and both triggers' item fields;
+//! - `spec` declares the setting and both triggers' item fields;
 //! - [`sender`] builds realistic deliveries for tests and demos.
 //!
 //! The webhook's authentication is configured on the bundle's trigger and checked by the

@@ -81,10 +81,11 @@ enum FieldKey {
 
 fn field_key(key: &str) -> FieldKey {
     let key = key.trim();
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(id) = key.parse() {
-            return FieldKey::Id(id);
-        }
+    if !key.is_empty()
+        && key.chars().all(|c| c.is_ascii_digit())
+        && let Ok(id) = key.parse()
+    {
+        return FieldKey::Id(id);
     }
     let is_code = key.starts_with(|c: char| c.is_ascii_uppercase())
         && key

@@ -2,10 +2,10 @@
 //!
 //! CallbackHunter pushes each finished call or chat to a URL; ferry receives it at
 //! `POST /hooks/<bundle id>` and this connector turns the body into one `request` item
-//! ([`payload`]). Its public pull API (`/api/get_calls_by_param`) covers calls only and
+//! (`payload`). Its public pull API (`/api/get_calls_by_param`) covers calls only and
 //! needs a key issued by the vendor for one server IP, so ferry does not poll it.
 //!
-//! - [`spec`] declares the setting and the trigger's item fields;
+//! - `spec` declares the setting and the trigger's item fields;
 //! - [`sender`] builds realistic deliveries for tests and demos.
 //!
 //! The webhook's authentication (token or signature) is configured on the bundle's

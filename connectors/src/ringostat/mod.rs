@@ -3,10 +3,10 @@
 //! Ringostat's webhooks (*Integrations → Webhooks*) post an event's parameters to a URL,
 //! as JSON or as form fields, under names the integrator picks from Ringostat's
 //! variables. ferry receives them at `POST /hooks/<bundle id>`: the `call` trigger reads
-//! the after-call webhooks ([`call`]), the `form` trigger the "form sent from the site"
-//! webhook ([`form`]); both read UTM tags and the client id the same way ([`variables`]).
+//! the after-call webhooks (`call`), the `form` trigger the "form sent from the site"
+//! webhook (`form`); both read UTM tags and the client id the same way (`variables`).
 //!
-//! - [`spec`] declares the setting, the form trigger's field-name settings and both
+//! - `spec` declares the setting, the form trigger's field-name settings and both
 //!   triggers' item fields;
 //! - [`sender`] builds realistic deliveries for tests and demos.
 //!

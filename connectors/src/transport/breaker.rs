@@ -2,7 +2,7 @@
 //!
 //! When a CRM is down, sending every due item's request to it only adds load and burns
 //! the items' attempts. After `threshold` consecutive failures that say "the target is
-//! unwell" (transport errors, 5xx, 408, 425) the breaker opens: requests to that account
+//! unwell" (transport errors, 5xx other than 503, 408, 425) the breaker opens: requests to that account
 //! are refused without being sent, with the time left, and the engine parks the items as
 //! waiting without counting an attempt. After the cooldown one request goes through as a
 //! probe; a success closes the breaker, a failure opens it again for twice as long (up to

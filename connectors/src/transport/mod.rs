@@ -218,14 +218,11 @@ impl ConnectionClient {
             }
         };
         let status = response.status().as_u16();
-        // A 503 with Retry-After (or a 429) is a busy but healthy target: the limiter
-        // handles it. Only answers that say "unwell" count toward opening the breaker.
-        let unwell = match status {
-            408 | 425 => true,
-            503 => !response.headers().contains_key("retry-after"),
-            500..=599 => true,
-            _ => false,
-        };
+        // Only answers that say "unwell" count toward opening the breaker. 429 and 503
+        // mean "busy": several CRMs (retailCRM, Bitrix24) answer their rate limit with a
+        // 503 and no Retry-After, and a busy target is the limiter's business, not an
+        // outage. Outages show up as refused connections, timeouts, 500, 502 and 504.
+        let unwell = matches!(status, 408 | 425 | 500..=502 | 504..=599);
         let outage = if unwell {
             self.breaker.record_failure()
         } else {

@@ -197,8 +197,9 @@ impl Engine {
         let mut in_flight: JoinSet<Result<ItemOutcome, StoreError>> = JoinSet::new();
         let mut settled = 0u64;
         loop {
-            if in_flight.len() < self.config.max_in_flight && !*self.stop_tx.borrow() {
-                let room = (self.config.max_in_flight - in_flight.len()) as u32;
+            if let Some(room) = self.room_to_refill(in_flight.len())
+                && !*self.stop_tx.borrow()
+            {
                 for item in self.claim(room).await? {
                     self.spawn_item(&mut in_flight, item);
                 }
@@ -212,6 +213,16 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// How many items to claim with `in_flight` running, or `None` to wait for more to
+    /// finish first. Claims are made in batches, once at least a quarter of
+    /// `max_in_flight` is free: a claim is a write transaction on the store, and claiming
+    /// after every finished item would spend one per item.
+    fn room_to_refill(&self, in_flight: usize) -> Option<u32> {
+        let room = self.config.max_in_flight.saturating_sub(in_flight);
+        let batch = (self.config.max_in_flight / 4).max(1);
+        (room >= batch).then_some(room as u32)
     }
 
     async fn claim(&self, limit: u32) -> Result<Vec<ClaimedItem>, StoreError> {
@@ -356,8 +367,7 @@ impl Engine {
             if stopping && in_flight.is_empty() {
                 return Ok(());
             }
-            if !stopping && in_flight.len() < self.config.max_in_flight {
-                let room = (self.config.max_in_flight - in_flight.len()) as u32;
+            if !stopping && let Some(room) = self.room_to_refill(in_flight.len()) {
                 for item in self.claim(room).await? {
                     self.spawn_item(&mut in_flight, item);
                 }

@@ -35,10 +35,38 @@ impl Dialect {
 }
 
 /// An item is due when it is new, when its retry time came, or when the worker that
-/// claimed it stopped renewing its lease (it died). `$1` is now.
-const CLAIMABLE: &str = "(status = 'pending' \
-     OR (status = 'waiting' AND due_at <= $1) \
-     OR (status = 'running' AND lease_until < $1))";
+/// claimed it stopped renewing its lease (it died). `$1` is now. One condition per way,
+/// each answered by an index on its own (see [`claim_candidates`]).
+const CLAIMABLE: [&str; 3] = [
+    "status = 'pending'",
+    "status = 'waiting' AND due_at <= $1",
+    "status = 'running' AND lease_until < $1",
+];
+
+/// The ids of the oldest `$5` due items (with `filter` appended to each condition).
+///
+/// Written as one branch per way of being due, each `ORDER BY id LIMIT $5` on its own,
+/// merged and cut to `$5` again. A single `WHERE` with the three conditions `OR`-ed makes
+/// the planner collect and sort *every* claimable item to return the first few, which is
+/// the whole backlog on every claim; a branch instead walks the `(status, id)` index
+/// (migration 0003) in order and stops after `$5` rows. On PostgreSQL each branch locks
+/// the rows it returns with `SKIP LOCKED` (the clause is not allowed on a `UNION` itself).
+fn claim_candidates(filter: &str, lock: &str) -> String {
+    let branches: Vec<String> = CLAIMABLE
+        .iter()
+        .enumerate()
+        .map(|(n, condition)| {
+            format!(
+                "SELECT id FROM (SELECT id FROM items WHERE {condition}{filter} \
+                 ORDER BY id LIMIT $5{lock}) AS due_{n}"
+            )
+        })
+        .collect();
+    format!(
+        "SELECT id FROM ({}) AS due ORDER BY id LIMIT $5",
+        branches.join(" UNION ALL ")
+    )
+}
 
 /// Statements whose text depends on the dialect, built once per store.
 #[derive(Debug, Clone)]
@@ -61,10 +89,9 @@ impl Statements {
             format!(
                 "UPDATE items SET status = 'running', claim_token = $2, claimed_by = $3, \
                  lease_until = $4, attempts = attempts + 1, updated_at = $1 \
-                 WHERE id IN (SELECT id FROM items WHERE {CLAIMABLE}{filter} \
-                 ORDER BY id LIMIT $5{lock}) \
+                 WHERE id IN ({candidates}) \
                  RETURNING id, bundle_id, run_id, item_key, payload, created_at",
-                lock = dialect.claim_lock(),
+                candidates = claim_candidates(filter, dialect.claim_lock()),
             )
         };
         Statements {

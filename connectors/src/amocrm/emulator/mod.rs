@@ -10,6 +10,7 @@
 //! a non-JSON body) is off unless the config turns it on. Every request is recorded
 //! ([`AmoCrmEmulator::log`]) and failures can be injected ([`AmoCrmEmulator::faults`]).
 
+mod activities;
 mod problem;
 mod routes;
 mod state;

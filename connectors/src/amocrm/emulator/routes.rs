@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::problem::{FieldError, Problem};
 use super::state::{Account, entity_type, matches_query};
-use super::writes;
+use super::{activities, writes};
 use crate::emulation::{RateWindow, decode_pairs};
 
 /// State shared by the handlers.
@@ -129,7 +129,7 @@ fn dispatch(
     match (method.as_str(), segments) {
         ("GET", ["account"]) => Ok(account_info(account)),
         ("GET", ["leads", "pipelines"]) => Ok(pipelines(account)),
-        ("POST", ["tasks"]) => writes::create_tasks(account, body),
+        ("POST", ["tasks"]) => activities::create_tasks(account, body),
         ("GET", [entity, "custom_fields"]) => custom_fields(account, known(entity)?, pairs),
         ("POST", [entity, "custom_fields"]) => writes::create_fields(account, known(entity)?, body),
         ("GET", [entity]) => list(account, known(entity)?, pairs),
@@ -138,7 +138,7 @@ fn dispatch(
         ("GET", [entity, record]) => one(account, known(entity)?, id(record)?, pairs),
         ("PATCH", [entity, record]) => writes::update(account, known(entity)?, id(record)?, body),
         ("POST", [entity, record, "notes"]) => {
-            writes::create_notes(account, known(entity)?, id(record)?, body)
+            activities::create_notes(account, known(entity)?, id(record)?, body)
         }
         _ => Err(Problem::not_found()),
     }

@@ -242,10 +242,11 @@ impl Account {
     pub fn render(&self, entity: &str, record: &Value, with: &[&str]) -> Value {
         let mut out = record.clone();
         let id = record["id"].as_i64().unwrap_or_default();
-        if entity == "leads" && !with.contains(&"contacts") {
-            if let Some(embedded) = out.get_mut("_embedded").and_then(Value::as_object_mut) {
-                embedded.remove("contacts");
-            }
+        if entity == "leads"
+            && !with.contains(&"contacts")
+            && let Some(embedded) = out.get_mut("_embedded").and_then(Value::as_object_mut)
+        {
+            embedded.remove("contacts");
         }
         if matches!(entity, "contacts" | "companies") && with.contains(&"leads") {
             let link_key = entity;

@@ -87,16 +87,12 @@ impl CalltouchEmulator {
 
     /// Every deal created so far, with its create body and updates.
     pub fn deals(&self) -> Vec<DealRecord> {
-        self.lock().deals.clone()
+        self.lock().deal_records()
     }
 
     /// The deal with this `orderNumber`.
     pub fn deal(&self, order_number: &str) -> Option<DealRecord> {
-        self.lock()
-            .deals
-            .iter()
-            .find(|d| d.order_number == order_number)
-            .cloned()
+        self.lock().deal_record(order_number)
     }
 
     /// Every HTTP request received, oldest first.

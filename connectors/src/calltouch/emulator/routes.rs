@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::emulation::{RateWindow, decode_pairs};
 
-use super::state::{CalltouchState, apply_update};
+use super::state::CalltouchState;
 
 /// State shared by the handlers.
 pub(crate) struct Shared {
@@ -145,7 +145,7 @@ async fn calls_journal(
     }
     let calls = state.calls_between(from, to);
     let Some(page) = param(&pairs, "page") else {
-        return reply(200, Value::Array(calls));
+        return reply(200, Value::Array(calls.into_iter().cloned().collect()));
     };
     let page = match page.parse::<usize>() {
         Ok(p) if p >= 1 => p,
@@ -161,6 +161,7 @@ async fn calls_journal(
         .into_iter()
         .skip((page - 1) * limit)
         .take(limit)
+        .cloned()
         .collect();
     reply(
         200,
@@ -315,8 +316,7 @@ async fn create_orders(
         check_order_fields(index, order, &mut errors);
         check_matching(index, order, &mut errors);
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str) {
-            let exists =
-                state.deals.iter().any(|d| d.order_number == number) || numbers.contains(&number);
+            let exists = state.has_deal(number) || numbers.contains(&number);
             if exists && state.config.reject_duplicate_order_number {
                 errors.insert(
                     format!("orders[{index}].orderNumber"),
@@ -333,19 +333,15 @@ async fn create_orders(
     let mut created = Vec::new();
     for order in orders {
         let number = order["orderNumber"].clone();
-        let existing = state
-            .deal_mut(number.as_str().unwrap_or_default())
-            .map(|d| d.order_id);
-        let order_id = match (existing, order.as_object()) {
-            // Duplicates allowed by the configuration overwrite the deal in place.
-            (Some(id), Some(fields)) => {
-                let deal = state
-                    .deal_mut(number.as_str().unwrap_or_default())
-                    .expect("deal exists");
-                apply_update(deal, fields);
-                id
-            }
-            _ => state.create_deal(crm.clone(), order),
+        let text = number.as_str().unwrap_or_default();
+        // Duplicates allowed by the configuration overwrite the deal in place.
+        let updated = match order.as_object() {
+            Some(fields) => state.update_deal(text, fields),
+            None => None,
+        };
+        let order_id = match updated {
+            Some(id) => id,
+            None => state.create_deal(crm.clone(), order),
         };
         created.push(json!({"orderNumber": number, "orderId": order_id}));
     }
@@ -373,7 +369,7 @@ async fn update_orders(
         };
         check_order_fields(index, order, &mut errors);
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str)
-            && !state.deals.iter().any(|d| d.order_number == number)
+            && !state.has_deal(number)
         {
             errors.insert(
                 format!("orders[{index}].orderNumber"),
@@ -393,9 +389,8 @@ async fn update_orders(
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let deal = state.deal_mut(&number).expect("checked above");
-        apply_update(deal, &fields);
-        updated.push(json!({"orderNumber": number, "orderId": deal.order_id}));
+        let order_id = state.update_deal(&number, &fields).expect("checked above");
+        updated.push(json!({"orderNumber": number, "orderId": order_id}));
     }
     reply(200, json!({"data": {"orders": updated}}))
 }

@@ -1,5 +1,11 @@
 //! The Calltouch emulator's data: its configuration, the seeded calls and form requests,
 //! and the deals created through the deals API with every update they received.
+//!
+//! Deals are looked up by `orderNumber` on every create and update, so they are indexed
+//! by it; a deal keeps its create body and its updates, and its current state is derived
+//! from them when read rather than stored as a third copy.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
@@ -68,13 +74,50 @@ pub struct DealRecord {
     pub current: Value,
 }
 
+/// A deal as stored: what it was created with and every update since. Its current state
+/// ([`DealRecord::current`]) is derived on read.
+#[derive(Debug)]
+struct StoredDeal {
+    order_number: String,
+    order_id: u64,
+    crm: Option<String>,
+    created: Value,
+    updates: Vec<Value>,
+}
+
+impl StoredDeal {
+    /// The deal as callers see it, with its current state worked out.
+    fn record(&self) -> DealRecord {
+        let mut current = self.created.clone();
+        if let Value::Object(fields) = &mut current {
+            for update in &self.updates {
+                if let Value::Object(changes) = update {
+                    for (key, value) in changes {
+                        fields.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        DealRecord {
+            order_number: self.order_number.clone(),
+            order_id: self.order_id,
+            crm: self.crm.clone(),
+            created: self.created.clone(),
+            updates: self.updates.clone(),
+            current,
+        }
+    }
+}
+
 /// Everything the emulator stores.
 #[derive(Debug)]
 pub(crate) struct CalltouchState {
     pub config: CalltouchEmulatorConfig,
     pub calls: Vec<Value>,
     pub form_requests: Vec<Value>,
-    pub deals: Vec<DealRecord>,
+    deals: Vec<StoredDeal>,
+    /// Position in `deals` of the deal with each `orderNumber`.
+    deals_by_number: HashMap<String, usize>,
     pub next_order_id: u64,
 }
 
@@ -85,17 +128,18 @@ impl CalltouchState {
             calls: Vec::new(),
             form_requests: Vec::new(),
             deals: Vec::new(),
+            deals_by_number: HashMap::new(),
             next_order_id: 1,
         }
     }
 
-    /// Calls dated within `[from, to]`, ordered by call id (stable across pages).
-    pub(crate) fn calls_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<Value> {
-        let mut calls: Vec<Value> = self
+    /// Calls dated within `[from, to]`, ordered by call id (stable across pages). Borrowed:
+    /// a page handler copies only the calls of its page.
+    pub(crate) fn calls_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<&Value> {
+        let mut calls: Vec<&Value> = self
             .calls
             .iter()
             .filter(|c| call_day(c).is_some_and(|d| d >= from && d <= to))
-            .cloned()
             .collect();
         calls.sort_by_key(|c| c["callId"].as_i64().unwrap_or_default());
         calls
@@ -110,10 +154,22 @@ impl CalltouchState {
             .collect()
     }
 
-    pub(crate) fn deal_mut(&mut self, order_number: &str) -> Option<&mut DealRecord> {
-        self.deals
-            .iter_mut()
-            .find(|d| d.order_number == order_number)
+    /// Whether a deal with this `orderNumber` exists.
+    pub(crate) fn has_deal(&self, order_number: &str) -> bool {
+        self.deals_by_number.contains_key(order_number)
+    }
+
+    /// Record an update of the deal with this `orderNumber`; its `orderId`, or `None` when
+    /// there is no such deal.
+    pub(crate) fn update_deal(
+        &mut self,
+        order_number: &str,
+        update: &Map<String, Value>,
+    ) -> Option<u64> {
+        let index = *self.deals_by_number.get(order_number)?;
+        let deal = &mut self.deals[index];
+        deal.updates.push(Value::Object(update.clone()));
+        Some(deal.order_id)
     }
 
     /// Store a created deal.
@@ -124,26 +180,30 @@ impl CalltouchState {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        self.deals.push(DealRecord {
+        // The first deal with a number keeps it, as a scan in creation order would find.
+        self.deals_by_number
+            .entry(order_number.clone())
+            .or_insert(self.deals.len());
+        self.deals.push(StoredDeal {
             order_number,
             order_id,
             crm,
-            current: order.clone(),
             created: order,
             updates: Vec::new(),
         });
         order_id
     }
-}
 
-/// Apply an update's fields to a deal.
-pub(crate) fn apply_update(deal: &mut DealRecord, update: &Map<String, Value>) {
-    if let Value::Object(current) = &mut deal.current {
-        for (key, value) in update {
-            current.insert(key.clone(), value.clone());
-        }
+    /// Every deal, in creation order.
+    pub(crate) fn deal_records(&self) -> Vec<DealRecord> {
+        self.deals.iter().map(StoredDeal::record).collect()
     }
-    deal.updates.push(Value::Object(update.clone()));
+
+    /// The deal with this `orderNumber`.
+    pub(crate) fn deal_record(&self, order_number: &str) -> Option<DealRecord> {
+        let index = *self.deals_by_number.get(order_number)?;
+        Some(self.deals[index].record())
+    }
 }
 
 /// The day of a call's `date` (`DD/MM/YYYY HH:MM:SS`).

@@ -7,24 +7,16 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::config::ApiError;
+use super::indexes::{digits, phone_needle};
 use super::routes::{
     SharedState, addressing, admit, entity, fail, in_list, ok, paginate, paging, param, params,
 };
 use crate::emulation::decode_pairs;
 
-fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// `filter[name]`: a name substring, or (for phone-like text) a substring of a phone's
 /// digits, so `+7 (916) 123-45-67`, `79161234567` and `9161234567` all find one another.
 fn name_matches(customer: &Value, needle: &str) -> bool {
-    let needle_digits = digits(needle);
-    let phone_like = needle_digits.len() >= 3
-        && needle
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c));
-    if phone_like {
+    if let Some(needle_digits) = phone_needle(needle) {
         return customer["phones"].as_array().is_some_and(|phones| {
             phones
                 .iter()
@@ -62,9 +54,18 @@ pub(super) async fn list_customers(
         params(&query, "filter[externalIds][]"),
         params(&query, "filter[sites][]"),
     );
-    let found: Vec<Value> = state
-        .customers
-        .iter()
+    // A search by a whole phone looks only at the customers whose phones share its digits;
+    // every other search reads them all. Either way, in creation order.
+    let candidates: Vec<&Value> = match name
+        .and_then(phone_needle)
+        .as_deref()
+        .and_then(|needle| state.phone_candidates(needle))
+    {
+        Some(positions) => positions.iter().map(|&p| &state.customers[p]).collect(),
+        None => state.customers.iter().collect(),
+    };
+    let found: Vec<&Value> = candidates
+        .into_iter()
         .filter(|c| name.is_none_or(|n| name_matches(c, n)))
         .filter(|c| {
             email.is_none_or(|e| {
@@ -76,9 +77,9 @@ pub(super) async fn list_customers(
         .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
         .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
         .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
-        .cloned()
         .collect();
-    let (customers, pagination) = paginate(found, paging);
+    let (page, pagination) = paginate(found, paging);
+    let customers: Vec<Value> = page.into_iter().cloned().collect();
     ok(
         200,
         json!({"success": true, "pagination": pagination, "customers": customers}),

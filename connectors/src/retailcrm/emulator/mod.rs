@@ -5,6 +5,7 @@
 
 mod config;
 mod customer_routes;
+mod indexes;
 mod order_routes;
 mod routes;
 mod state;
@@ -67,12 +68,18 @@ impl RetailCrmEmulator {
 
     /// The order history, oldest first.
     pub fn history(&self) -> Vec<Value> {
-        self.lock().history.clone()
+        let state = self.lock();
+        (0..state.history.len())
+            .map(|position| state.history_record(position))
+            .collect()
     }
 
     /// The order with this id.
     pub fn order(&self, id: i64) -> Option<Value> {
-        self.lock().orders.iter().find(|o| o["id"] == id).cloned()
+        let state = self.lock();
+        state
+            .order_index(&id.to_string(), "id", None)
+            .map(|position| state.orders[position].clone())
     }
 
     /// Seed a customer (API field names; `site` defaults to the first configured site).

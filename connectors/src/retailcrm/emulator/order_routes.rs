@@ -32,16 +32,16 @@ pub(super) async fn list_orders(
         params(&query, "filter[numbers][]"),
         params(&query, "filter[sites][]"),
     );
-    let found: Vec<Value> = state
+    let found: Vec<&Value> = state
         .orders
         .iter()
         .filter(|o| ids.is_empty() || in_list(&ids, &o["id"]))
         .filter(|o| external_ids.is_empty() || in_list(&external_ids, &o["externalId"]))
         .filter(|o| numbers.is_empty() || in_list(&numbers, &o["number"]))
         .filter(|o| sites.is_empty() || in_list(&sites, &o["site"]))
-        .cloned()
         .collect();
-    let (orders, pagination) = paginate(found, paging);
+    let (page, pagination) = paginate(found, paging);
+    let orders: Vec<Value> = page.into_iter().cloned().collect();
     ok(
         200,
         json!({"success": true, "pagination": pagination, "orders": orders}),

@@ -126,7 +126,9 @@ pub(super) fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
     Ok((limit, page))
 }
 
-pub(super) fn paginate(all: Vec<Value>, (limit, page): (usize, usize)) -> (Vec<Value>, Value) {
+/// One page of `all` (anything: records, references to them, positions) and the
+/// `pagination` object describing it.
+pub(super) fn paginate<T>(all: Vec<T>, (limit, page): (usize, usize)) -> (Vec<T>, Value) {
     let total = all.len();
     let items = all
         .into_iter()
@@ -223,23 +225,28 @@ async fn order_history(
         (Ok(s), Ok(e)) => (s, e),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
-    let found: Vec<Value> = state
+    let found: Vec<usize> = state
         .history
         .iter()
-        .filter(|h| since_id.is_none_or(|s| h["id"].as_i64().is_some_and(|id| id > s)))
+        .enumerate()
+        .filter(|(_, h)| since_id.is_none_or(|s| h["id"].as_i64().is_some_and(|id| id > s)))
         // The stamp format sorts as text, as in the real API's `Y-m-d H:i:s`.
-        .filter(|h| {
+        .filter(|(_, h)| {
             start
                 .as_deref()
                 .is_none_or(|s| h["createdAt"].as_str().is_some_and(|c| c >= s))
         })
-        .filter(|h| {
+        .filter(|(_, h)| {
             end.as_deref()
                 .is_none_or(|e| h["createdAt"].as_str().is_some_and(|c| c <= e))
         })
-        .cloned()
+        .map(|(position, _)| position)
         .collect();
-    let (history, pagination) = paginate(found, paging);
+    let (page, pagination) = paginate(found, paging);
+    let history: Vec<Value> = page
+        .into_iter()
+        .map(|position| state.history_record(position))
+        .collect();
     ok(
         200,
         json!({"success": true, "generatedAt": state.now_text(), "history": history, "pagination": pagination}),

@@ -1,10 +1,19 @@
 //! The retailCRM emulator's data and rules: customers, orders and the order history with
 //! their ids, the validation the real API applies, and its error shape.
+//!
+//! Customers and orders are kept in creation order and indexed ([`super::indexes`]) by id,
+//! `externalId` and phone. An order's creation record in the history carries the whole
+//! order as it was created; while the order is unchanged that is the stored order itself,
+//! so the record keeps only a placeholder and is filled in when read (the copy is made
+//! when the order is first edited).
+
+use std::collections::HashMap;
 
 use chrono::{FixedOffset, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::config::{ApiError, RetailCrmEmulatorConfig};
+use super::indexes::{EntityIndex, PhoneIndex};
 
 /// Everything the emulator stores.
 #[derive(Debug)]
@@ -15,6 +24,13 @@ pub(crate) struct RetailCrmState {
     pub history: Vec<Value>,
     /// A fixed account clock, when a test sets one.
     pub clock: Option<NaiveDateTime>,
+    customers_by_key: EntityIndex,
+    customers_by_phone: PhoneIndex,
+    orders_by_key: EntityIndex,
+    /// Creation records whose `order` is the stored order as it is now: history position
+    /// by order position, and back.
+    unchanged_since_creation: HashMap<usize, usize>,
+    creation_record_orders: HashMap<usize, usize>,
     next_customer_id: i64,
     next_order_id: i64,
     next_history_id: i64,
@@ -33,6 +49,11 @@ impl RetailCrmState {
             orders: Vec::new(),
             history: Vec::new(),
             clock: None,
+            customers_by_key: EntityIndex::default(),
+            customers_by_phone: PhoneIndex::default(),
+            orders_by_key: EntityIndex::default(),
+            unchanged_since_creation: HashMap::new(),
+            creation_record_orders: HashMap::new(),
             next_customer_id: 1,
             next_order_id: 1,
             next_history_id: 1,
@@ -61,16 +82,29 @@ impl RetailCrmState {
         }
     }
 
+    /// The first customer whose `id` or `externalId` (`by`) is `key`, on `site` if given.
     pub(crate) fn customer_index(&self, key: &str, by: &str, site: Option<&str>) -> Option<usize> {
-        self.customers
-            .iter()
-            .position(|c| matches_key(c, key, by) && site.is_none_or(|s| c["site"] == s))
+        self.customers_by_key.find(&self.customers, key, by, site)
     }
 
+    /// The first order whose `id` or `externalId` (`by`) is `key`, on `site` if given.
     pub(crate) fn order_index(&self, key: &str, by: &str, site: Option<&str>) -> Option<usize> {
-        self.orders
-            .iter()
-            .position(|o| matches_key(o, key, by) && site.is_none_or(|s| o["site"] == s))
+        self.orders_by_key.find(&self.orders, key, by, site)
+    }
+
+    /// Positions of the customers that may have a phone containing `needle_digits`, in
+    /// creation order; `None` when only a scan of every customer can tell.
+    pub(crate) fn phone_candidates(&self, needle_digits: &str) -> Option<&[usize]> {
+        self.customers_by_phone.candidates(needle_digits)
+    }
+
+    /// History record `position` as the API returns it.
+    pub(crate) fn history_record(&self, position: usize) -> Value {
+        let mut record = self.history[position].clone();
+        if let Some(order) = self.creation_record_orders.get(&position) {
+            record["order"] = self.orders[*order].clone();
+        }
+        record
     }
 
     /// Validate and store a new customer; its id.
@@ -95,7 +129,11 @@ impl RetailCrmState {
         customer.insert("id".into(), json!(id));
         customer.insert("site".into(), json!(site));
         customer.insert("createdAt".into(), json!(self.now_text()));
-        self.customers.push(Value::Object(customer));
+        let customer = Value::Object(customer);
+        let position = self.customers.len();
+        self.customers_by_key.add(position, &customer);
+        self.customers_by_phone.add(position, &customer);
+        self.customers.push(customer);
         Ok(id)
     }
 
@@ -106,6 +144,10 @@ impl RetailCrmState {
         changes: Map<String, Value>,
     ) -> Result<i64, ApiError> {
         check_email(&changes)?;
+        self.customers_by_key
+            .remove_external_id(index, &self.customers[index]);
+        self.customers_by_phone
+            .remove(index, &self.customers[index]);
         let customer = self.customers[index]
             .as_object_mut()
             .expect("customers are objects");
@@ -114,7 +156,10 @@ impl RetailCrmState {
                 customer.insert(key, value);
             }
         }
-        Ok(customer["id"].as_i64().expect("customers have ids"))
+        let id = customer["id"].as_i64().expect("customers have ids");
+        self.customers_by_key.add(index, &self.customers[index]);
+        self.customers_by_phone.add(index, &self.customers[index]);
+        Ok(id)
     }
 
     /// Validate and store a new order; the stored order.
@@ -151,12 +196,17 @@ impl RetailCrmState {
         }
         compute_totals(&mut order);
         let order = Value::Object(order);
+        let position = self.orders.len();
+        self.orders_by_key.add(position, &order);
         self.orders.push(order.clone());
         let status = order["status"].clone();
-        self.append_history(
+        // `order` is filled in when the record is read (see `history_record`).
+        let record = self.append_history(
             json!({"created": true, "source": "api", "field": "status", "oldValue": null,
-            "newValue": {"code": status}, "order": order.clone()}),
+            "newValue": {"code": status}, "order": null}),
         );
+        self.unchanged_since_creation.insert(position, record);
+        self.creation_record_orders.insert(record, position);
         Ok(order)
     }
 
@@ -173,6 +223,13 @@ impl RetailCrmState {
             .unwrap_or_default()
             .to_string();
         let customer = self.resolve_customer(changes.get("customer"), &site)?;
+        // The creation record keeps the order as it was created.
+        if let Some(record) = self.unchanged_since_creation.remove(&index) {
+            self.creation_record_orders.remove(&record);
+            self.history[record]["order"] = self.orders[index].clone();
+        }
+        self.orders_by_key
+            .remove_external_id(index, &self.orders[index]);
         let now = self.now_text();
         let mut records = Vec::new();
         let order = self.orders[index]
@@ -205,6 +262,7 @@ impl RetailCrmState {
         }
         compute_totals(order);
         let order = Value::Object(order.clone());
+        self.orders_by_key.add(index, &order);
         for (field, old, new) in records {
             let old = if old == json!({"code": null}) {
                 Value::Null
@@ -219,14 +277,15 @@ impl RetailCrmState {
         Ok(order)
     }
 
-    pub(crate) fn append_history(&mut self, mut record: Value) -> i64 {
+    /// Store a history record with the next id; its position in `history`.
+    fn append_history(&mut self, mut record: Value) -> usize {
         let id = self.next_history_id;
         self.next_history_id += 1;
         record["id"] = json!(id);
         record["createdAt"] = json!(self.now_text());
         record["deleted"] = json!(false);
         self.history.push(record);
-        id
+        self.history.len() - 1
     }
 
     fn check_order_fields(&self, order: &Map<String, Value>) -> Result<(), ApiError> {
@@ -281,15 +340,6 @@ impl RetailCrmState {
 fn history_order(order: &Value) -> Value {
     json!({"id": order["id"], "externalId": order.get("externalId").cloned().unwrap_or(Value::Null),
         "number": order["number"], "site": order["site"], "status": order["status"]})
-}
-
-fn matches_key(entity: &Value, key: &str, by: &str) -> bool {
-    match by {
-        "id" => entity["id"]
-            .as_i64()
-            .is_some_and(|id| id.to_string() == key),
-        _ => entity["externalId"].as_str() == Some(key),
-    }
 }
 
 fn check_email(entity: &Map<String, Value>) -> Result<(), ApiError> {

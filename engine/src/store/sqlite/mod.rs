@@ -204,6 +204,45 @@ mod tests {
         assert_eq!(foreign_keys, 1);
     }
 
+    /// The claim must not sort the backlog: its pending branch walks the `(status, id)`
+    /// index in order and stops at the limit. (A single `OR`-ed condition plans as
+    /// `MULTI-INDEX OR` over every claimable row followed by a sort of all of them.)
+    #[tokio::test]
+    async fn claims_walk_the_status_id_index_instead_of_sorting_the_backlog() {
+        let store = SqliteStore::open_in_memory().await.unwrap();
+        store.migrate().await.unwrap();
+        let cases = [
+            (&store.sql.claim_any, false),
+            (&store.sql.claim_bundles, true),
+        ];
+        for (sql, with_bundles) in cases {
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain)
+                .bind(0_i64)
+                .bind("token")
+                .bind("worker")
+                .bind(1_i64)
+                .bind(10_i64);
+            if with_bundles {
+                query = query.bind("[\"calls\"]");
+            }
+            let rows = query.fetch_all(&store.writer).await.unwrap();
+            let details: Vec<&str> = rows.iter().map(|(_, _, _, d)| d.as_str()).collect();
+            assert!(
+                details
+                    .iter()
+                    .any(|d| d.contains("USING INDEX items_claim_order (status=?)")),
+                "{details:#?}"
+            );
+            assert!(
+                !details
+                    .iter()
+                    .any(|d| d.contains("MULTI-INDEX OR") || d.starts_with("SCAN items")),
+                "{details:#?}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn in_memory_stores_are_private_and_usable() {
         let one = SqliteStore::open_in_memory().await.unwrap();
