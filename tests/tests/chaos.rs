@@ -52,7 +52,6 @@ fn assert_clean(report: &ChaosReport, min_kills: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: items a killed worker had claimed stay `running` for the whole 300 s claim lease after a restart on SQLite (see docs/reliability.md, Findings)"]
 async fn killed_and_restarted_workers_lose_and_duplicate_nothing() {
     let full = std::env::var_os("FERRY_CHAOS_FULL").is_some();
     let config = if full {
@@ -74,7 +73,6 @@ async fn killed_and_restarted_workers_lose_and_duplicate_nothing() {
 /// The smallest reproduction of the stuck-claim finding: one kill mid-run, then restarted
 /// workers must finish every item promptly instead of waiting out the dead worker's lease.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: items a killed worker had claimed stay `running` for the whole 300 s claim lease after a restart on SQLite (see docs/reliability.md, Findings)"]
 async fn a_restarted_worker_resumes_the_items_a_killed_worker_had_claimed() {
     let config = ChaosConfig {
         kill_after_requests: 200..300,

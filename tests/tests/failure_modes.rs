@@ -7,7 +7,8 @@
 //! - `secrets`: a bundle whose secret is missing does not start; the others do.
 //! - `retries`: 5xx, 429 with `Retry-After`, 422 with a secret in the body.
 //! - `responses`: unreadable and oversized answers to an action.
-//! - `polling`: a source failing mid-pagination; filters.
+//! - `polling`: a source failing mid-pagination; filtered items; a template reading a
+//!   field an item lacks.
 //! - `dedup`: concurrent items sharing a phone against the retailCRM emulator.
 
 mod fake_api;

@@ -52,10 +52,13 @@ fn tick_count() -> usize {
         .unwrap_or(DEFAULT_TICKS)
 }
 
-/// New items before tick `k`: every source gets a multi-page batch every 100 ticks, and
-/// two sources get a few each tick.
+/// Ticks between two multi-page batches for every source.
+const BATCH_EVERY: usize = 100;
+
+/// New items before tick `k`: every source gets a multi-page batch every [`BATCH_EVERY`]
+/// ticks, and two sources get a few each tick.
 fn feed(api: &SourcesApi, k: usize) {
-    if k % 100 == 0 {
+    if k.checked_rem(BATCH_EVERY) == Some(0) {
         for source in 0..SOURCES {
             api.add_items(source, 11);
         }

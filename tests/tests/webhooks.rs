@@ -104,15 +104,27 @@ async fn callbackhunter_deliveries_are_stored_once_and_sent_once() {
 
     let call = sender::call(95, "+7 (999) 123-45-67");
     let (status, answer) = deliver(&client, &url, call.clone()).await;
-    assert_eq!((status, answer), (200, json!({"accepted": 1, "duplicates": 0})));
+    assert_eq!(
+        (status, answer),
+        (200, json!({"accepted": 1, "duplicates": 0}))
+    );
     // The widget retries the same request: acknowledged, not stored again.
     let (status, answer) = deliver(&client, &url, call).await;
-    assert_eq!((status, answer), (200, json!({"accepted": 0, "duplicates": 1})));
+    assert_eq!(
+        (status, answer),
+        (200, json!({"accepted": 0, "duplicates": 1}))
+    );
     let (status, _) = deliver(&client, &url, sender::call_form(40, "89991110022")).await;
     assert_eq!(status, 200);
     // Stored before the answers: both requests wait in the store, nothing was sent yet.
     let counts = engine.store().item_counts(Some("cbh-leads")).await.unwrap();
-    assert_eq!(counts, ItemCounts { in_progress: 2, ..ItemCounts::default() });
+    assert_eq!(
+        counts,
+        ItemCounts {
+            in_progress: 2,
+            ..ItemCounts::default()
+        }
+    );
     assert!(leads.lock().unwrap().is_empty());
 
     // Someone without the token learns nothing, and stores nothing.
@@ -123,7 +135,10 @@ async fn callbackhunter_deliveries_are_stored_once_and_sent_once() {
     let (status, answer) = deliver(&client, &url, ("application/json", b"[]".to_vec())).await;
     assert_eq!(status, 400);
     assert!(
-        answer["error"].as_str().unwrap().starts_with("rejected: callbackhunter"),
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("rejected: callbackhunter"),
         "{answer}"
     );
 
@@ -135,6 +150,12 @@ async fn callbackhunter_deliveries_are_stored_once_and_sent_once() {
     assert_eq!(leads[1]["phone"], "89991110022");
     assert_ne!(leads[0]["event"], leads[1]["event"]);
     let counts = engine.store().item_counts(Some("cbh-leads")).await.unwrap();
-    assert_eq!(counts, ItemCounts { succeeded: 2, ..ItemCounts::default() });
+    assert_eq!(
+        counts,
+        ItemCounts {
+            succeeded: 2,
+            ..ItemCounts::default()
+        }
+    );
     engine.stop();
 }

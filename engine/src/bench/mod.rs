@@ -1,7 +1,7 @@
 //! `ferry bench`: an end-to-end benchmark of the normal engine path.
 //!
-//! Calltouch and retailCRM emulators serve on 127.0.0.1 in this process; a bundle written
-//! in YAML and read by the real loader polls `N` calls page by page, drops the
+//! Calltouch and retailCRM emulators serve on 127.0.0.1 (in a child process by default);
+//! a bundle written in YAML and read by the real loader polls `N` calls page by page, drops the
 //! `status == complete` ones, and for each kept call finds or creates the retailCRM
 //! customer by phone, creates an order for it, and creates a Calltouch deal carrying the
 //! order id and the call's source. The store is SQLite in a temporary directory, so every
@@ -10,6 +10,8 @@
 //! - [`workload`]: the generated calls and the end state each must lead to.
 //! - [`bundle`]: the bundle's YAML.
 //! - [`crms`]: the emulators on their own runtime.
+//! - [`crm_host`]: where the emulators run: a process of their own (the default, so the
+//!   report's memory is ferry's alone) or this one.
 //! - [`timed_store`], [`timed_connector`], [`timings`]: pass-through wrappers that measure
 //!   every store call and connector call.
 //! - [`metrics`]: percentiles, CPU and memory from `/proc`.
@@ -18,6 +20,7 @@
 //! - [`run`]: one run, start to finish.
 
 pub mod bundle;
+pub mod crm_host;
 pub mod crms;
 pub mod metrics;
 pub mod report;
@@ -28,6 +31,7 @@ pub mod timings;
 pub mod verify;
 pub mod workload;
 
+pub use crm_host::CrmPlacement;
 pub use report::{BenchReport, render_text};
 pub use run::{BenchProgress, BenchRun};
 pub use workload::WorkloadShape;
@@ -48,6 +52,8 @@ pub struct BenchOptions {
     pub page_size: usize,
     /// Worker threads serving the emulated CRMs.
     pub crm_threads: usize,
+    /// Where the emulated CRMs run.
+    pub crms: CrmPlacement,
 }
 
 impl Default for BenchOptions {
@@ -63,6 +69,7 @@ impl Default for BenchOptions {
             max_in_flight: 128,
             page_size: 1000,
             crm_threads: 1,
+            crms: CrmPlacement::OwnProcess,
         }
     }
 }
@@ -112,6 +119,8 @@ mod tests {
             max_in_flight: 32,
             page_size: 50,
             crm_threads: 1,
+            // The test binary is not `ferry`: it cannot start a CRM process.
+            crms: CrmPlacement::InProcess,
         };
         let report = run_bench(options).await.expect("the benchmark runs");
         let v = &report.verification;

@@ -83,17 +83,21 @@ pub struct Latencies {
 /// CPU and memory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cost {
-    /// CPU used during the tick, split by thread group. The emulated CRMs run in this
-    /// process, so the total includes them.
+    /// CPU used during the tick, split by thread group. The total includes the emulated
+    /// CRMs, whether in their own process or in this one.
     pub cpu: CpuTime,
-    /// Whole-process CPU milliseconds per kept item.
+    /// CPU milliseconds per kept item, the emulated CRMs included.
     pub cpu_ms_per_kept_item: f64,
     /// The same without the emulators' threads (engine + SQLite).
     pub ferry_cpu_ms_per_kept_item: f64,
     /// Resident memory just before the tick (emulators seeded, engine built), MiB.
     pub rss_before_mib: Option<f64>,
-    /// Peak resident memory of the process (`VmHWM`), MiB.
+    /// Peak resident memory of the benchmark's process (`VmHWM`) by the end of the tick,
+    /// MiB. With the CRMs in their own process (the default) this is ferry alone.
     pub peak_rss_mib: Option<f64>,
+    /// Peak resident memory of the emulated CRMs' process, MiB (`None` when they run in
+    /// the benchmark's process).
+    pub crm_process_peak_rss_mib: Option<f64>,
     /// The database and its write-ahead log at the end, MiB.
     pub database_mib: f64,
 }
@@ -127,6 +131,8 @@ impl BenchReport {
             "begin_step",
             "finish_step",
             "settle_item",
+            "finish_step_and_begin",
+            "finish_step_and_settle",
             "enqueue",
             "start_run",
             "finish_run",
@@ -211,7 +217,7 @@ pub fn render_text(report: &BenchReport) -> String {
             format!("{:.2} s (poll {:.2} s)", t.wall_s, t.poll_s),
         ),
         (
-            "CPU per kept item (whole process)",
+            "CPU per kept item (ferry + emulators)",
             format!("{:.2} ms", c.cpu_ms_per_kept_item),
         ),
         (
@@ -226,6 +232,11 @@ pub fn render_text(report: &BenchReport) -> String {
             ),
         ),
         ("peak RSS", opt(c.peak_rss_mib, "MiB")),
+        (
+            "peak RSS of the emulated CRMs' process",
+            c.crm_process_peak_rss_mib
+                .map_or_else(|| "in this process".to_string(), |m| format!("{m:.1} MiB")),
+        ),
         ("RSS before the tick", opt(c.rss_before_mib, "MiB")),
         ("database + WAL", format!("{:.1} MiB", c.database_mib)),
         (

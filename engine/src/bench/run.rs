@@ -12,7 +12,8 @@ use ferry_connectors::transport::{HttpTransport, TransportConfig};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use super::bundle::{BundleParams, CALLTOUCH_TOKEN_SECRET, RETAILCRM_KEY_SECRET, bench_bundle};
-use super::crms::{CALLTOUCH_TOKEN, CRM_THREAD_NAME, Crms, RETAILCRM_KEY};
+use super::crm_host::{CrmHost, LOG_CLEAR_INTERVAL};
+use super::crms::{CALLTOUCH_TOKEN, CRM_THREAD_NAME, RETAILCRM_KEY};
 use super::metrics::{LatencySummary, cpu_now, memory_mib, status_mib};
 use super::report::{BenchReport, Cost, ItemTotals, Latencies, Machine, RunSettings, Throughput};
 use super::timed_connector::TimedConnector;
@@ -25,13 +26,10 @@ use crate::clock::{Clock, SystemClock};
 use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
 use crate::store::{ItemStatus, SqliteStore, Store};
 
-/// How often the emulators' request logs are emptied during the tick.
-const LOG_CLEAR_INTERVAL: Duration = Duration::from_millis(200);
-
 /// A prepared run: CRMs seeded, engine built, nothing polled yet.
 pub struct BenchRun {
     options: BenchOptions,
-    crms: Crms,
+    crms: CrmHost,
     workload: Workload,
     engine: Engine,
     probe: Arc<StoreProbe>,
@@ -63,12 +61,16 @@ impl BenchProgress {
 impl BenchRun {
     /// Start and seed the emulators, open the store and build the engine.
     pub async fn prepare(options: BenchOptions) -> Result<BenchRun, BenchError> {
-        let crms = Crms::start(options.crm_threads).await?;
-        let mut workload = Workload::generate(&options.shape, SystemClock.now());
-        // The emulator keeps the calls; a second copy here would only inflate the RSS.
-        for call in std::mem::take(&mut workload.calls) {
-            crms.calltouch.add_call(call);
-        }
+        let now = SystemClock.now();
+        let mut workload = Workload::generate(&options.shape, now);
+        let crms = CrmHost::start(
+            options.crms,
+            &options.shape,
+            now,
+            options.crm_threads,
+            &mut workload,
+        )
+        .await?;
 
         let dir = tempfile::Builder::new()
             .prefix("ferry-bench-")
@@ -81,8 +83,8 @@ impl BenchRun {
         let store: Arc<dyn Store> = Arc::new(TimedStore::new(Arc::new(sqlite), probe.clone()));
 
         let bundle = bench_bundle(&BundleParams {
-            calltouch_url: crms.calltouch.base_url(),
-            retailcrm_url: crms.retailcrm.base_url(),
+            calltouch_url: crms.calltouch_url(),
+            retailcrm_url: crms.retailcrm_url(),
             concurrency: options.concurrency,
             page_size: options.page_size,
         })?;
@@ -123,9 +125,10 @@ impl BenchRun {
     }
 
     /// Time one tick (poll every page, then drain), then measure and verify.
-    pub async fn run(self) -> Result<BenchReport, BenchError> {
+    pub async fn run(mut self) -> Result<BenchReport, BenchError> {
         let rss_before = memory_mib().map(|(now, _)| now);
         let cpu_before = cpu_now(CRM_THREAD_NAME);
+        let crm_cpu_before = self.crms.process_cpu_s();
         let start = Instant::now();
         let tick = self.engine.tick();
         tokio::pin!(tick);
@@ -137,7 +140,16 @@ impl BenchRun {
             }
         };
         let wall = start.elapsed();
-        let cpu = cpu_now(CRM_THREAD_NAME).since(&cpu_before);
+        let mut cpu = cpu_now(CRM_THREAD_NAME).since(&cpu_before);
+        if let (Some(before), Some(after)) = (crm_cpu_before, self.crms.process_cpu_s()) {
+            // The CRMs' own process: its CPU is theirs, and part of the whole.
+            cpu.crm_emulators_s = (after - before).max(0.0);
+            cpu.total_s += cpu.crm_emulators_s;
+        }
+        // Read before the end state is fetched for verification: that copy is the
+        // benchmark's, not the engine's.
+        let peak_rss = memory_mib().map(|(_, peak)| peak);
+        let crm_peak_rss = self.crms.process_peak_rss_mib();
         self.crms.clear_request_logs();
 
         let poll = tick
@@ -156,10 +168,11 @@ impl BenchRun {
             .map_or(0.0, |at| at.duration_since(start).as_secs_f64());
 
         let latency = self.latencies().await?;
+        let crm_state = self.crms.state().await?;
         let state = EndState {
-            customers: self.crms.retailcrm.customers(),
-            orders: self.crms.retailcrm.orders(),
-            deals: self.crms.calltouch.deals(),
+            customers: crm_state.customers,
+            orders: crm_state.orders,
+            deals: crm_state.deals,
             counts: tick.counts.clone(),
         };
         let mut verification = verify(&self.workload, &state);
@@ -208,7 +221,8 @@ impl BenchRun {
                 cpu_ms_per_kept_item: cpu.total_s * 1000.0 / kept.max(1) as f64,
                 ferry_cpu_ms_per_kept_item: ferry_cpu.max(0.0) * 1000.0 / kept.max(1) as f64,
                 rss_before_mib: rss_before,
-                peak_rss_mib: memory_mib().map(|(_, peak)| peak),
+                peak_rss_mib: peak_rss,
+                crm_process_peak_rss_mib: crm_peak_rss,
                 database_mib: database_mib(&self.db_path),
             },
             operations: operations.into_iter().collect::<BTreeMap<_, _>>(),

@@ -56,6 +56,24 @@ impl TimedStore {
         TimedStore { inner, probe }
     }
 
+    /// Count a settled item and keep its claim-to-settle time.
+    fn settled(&self, item_id: i64, status: ItemStatus) {
+        let claimed = self
+            .probe
+            .claimed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&item_id);
+        if let Some(claimed) = claimed {
+            self.probe
+                .service
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((status, claimed.elapsed()));
+        }
+        self.probe.settled.fetch_add(1, Ordering::Relaxed);
+    }
+
     async fn timed<T>(&self, name: &str, call: impl Future<Output = T>) -> T {
         let start = Instant::now();
         let result = call.await;
@@ -135,20 +153,34 @@ impl Store for TimedStore {
         let (item_id, status) = (settle.item_id, settle.status);
         self.timed("store.settle_item", self.inner.settle_item(settle))
             .await?;
-        let claimed = self
-            .probe
-            .claimed_at
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&item_id);
-        if let Some(claimed) = claimed {
-            self.probe
-                .service
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((status, claimed.elapsed()));
-        }
-        self.probe.settled.fetch_add(1, Ordering::Relaxed);
+        self.settled(item_id, status);
+        Ok(())
+    }
+
+    async fn finish_step_and_begin(
+        &self,
+        finish: StepFinish,
+        begin: StepBegin,
+    ) -> Result<(), StoreError> {
+        self.timed(
+            "store.finish_step_and_begin",
+            self.inner.finish_step_and_begin(finish, begin),
+        )
+        .await
+    }
+
+    async fn finish_step_and_settle(
+        &self,
+        finish: StepFinish,
+        settle: ItemSettle,
+    ) -> Result<(), StoreError> {
+        let (item_id, status) = (settle.item_id, settle.status);
+        self.timed(
+            "store.finish_step_and_settle",
+            self.inner.finish_step_and_settle(finish, settle),
+        )
+        .await?;
+        self.settled(item_id, status);
         Ok(())
     }
 
@@ -160,6 +192,14 @@ impl Store for TimedStore {
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         self.timed("store.retry_items", self.inner.retry_items(target, now))
             .await
+    }
+
+    async fn release_orphaned_claims(&self) -> Result<u64, StoreError> {
+        self.timed(
+            "store.release_orphaned_claims",
+            self.inner.release_orphaned_claims(),
+        )
+        .await
     }
 
     async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {

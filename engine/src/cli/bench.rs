@@ -1,6 +1,6 @@
-//! `ferry bench`: run the end-to-end benchmark against in-process emulators and print
-//! throughput, latency, CPU, memory and the verification of the end state. Exits non-zero
-//! when verification fails.
+//! `ferry bench`: run the end-to-end benchmark against emulated CRMs (in a child process,
+//! or in this one with `--crms-in-process`) and print throughput, latency, CPU, memory and
+//! the verification of the end state. Exits non-zero when verification fails.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -11,7 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::CliError;
 use crate::bench::bundle::{BundleParams, bundle_yaml};
-use crate::bench::{BenchOptions, BenchProgress, BenchRun, WorkloadShape, render_text};
+use crate::bench::crm_host::serve_crms;
+use crate::bench::{
+    BenchError, BenchOptions, BenchProgress, BenchRun, CrmPlacement, WorkloadShape, render_text,
+};
 
 /// Arguments of `ferry bench`.
 #[derive(Debug, Args)]
@@ -46,6 +49,16 @@ pub struct BenchArgs {
     /// Print the benchmark's bundle (YAML) and exit.
     #[arg(long)]
     pub show_bundle: bool,
+    /// Run the emulated CRMs inside the benchmark's process instead of a child process
+    /// (the peak RSS then includes their data).
+    #[arg(long)]
+    pub crms_in_process: bool,
+    /// Serve the emulated CRMs for a benchmark running in the parent process (internal).
+    #[arg(long, hide = true)]
+    pub serve_crms: bool,
+    /// The run's `now` (epoch milliseconds) the CRMs' calls are dated by (internal).
+    #[arg(long, hide = true, requires = "serve_crms")]
+    pub now_ms: Option<i64>,
 }
 
 impl BenchArgs {
@@ -61,6 +74,11 @@ impl BenchArgs {
             max_in_flight: self.max_in_flight as usize,
             page_size: self.page_size as usize,
             crm_threads: self.crm_threads as usize,
+            crms: if self.crms_in_process {
+                CrmPlacement::InProcess
+            } else {
+                CrmPlacement::OwnProcess
+            },
         }
     }
 }
@@ -68,6 +86,14 @@ impl BenchArgs {
 /// Run it.
 pub async fn execute(args: BenchArgs) -> Result<ExitCode, CliError> {
     let options = args.options();
+    if args.serve_crms {
+        let now = args
+            .now_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .ok_or_else(|| BenchError::Setup("--serve-crms needs --now-ms".into()))?;
+        serve_crms(&options.shape, now, options.crm_threads).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.show_bundle {
         print!(
             "{}",

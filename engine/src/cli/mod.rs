@@ -59,7 +59,7 @@ pub enum Command {
     /// Run the Calltouch -> retailCRM template against emulated CRMs started in-process
     /// and show what was created.
     Demo(demo::DemoArgs),
-    /// Benchmark the engine end to end against in-process emulated CRMs and verify the result.
+    /// Benchmark the engine end to end against emulated CRMs and verify the result.
     Bench(bench::BenchArgs),
     /// Check connections' credentials before enabling bundles.
     Connections(connections::ConnectionsArgs),

@@ -19,7 +19,8 @@ use super::scheduler::{next_fire, poll_lease_ms};
 use super::webhooks::{IntakeParts, WebhookIntake};
 use crate::clock::SharedClock;
 use crate::store::{
-    BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, Store, StoreError,
+    BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, RenewClaims, Store,
+    StoreError,
 };
 
 /// Engine tuning.
@@ -79,6 +80,67 @@ pub struct Engine {
     key_locks: KeyLocks,
     stop_tx: watch::Sender<bool>,
     wake: Arc<Notify>,
+    claims: ClaimsInFlight,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.renewal.abort();
+    }
+}
+
+/// The claims of the items this engine is running, renewed in the background so an item
+/// that runs longer than the claim lease (a slow CRM, a long chain, a wait for a dedup
+/// key) is never claimed again, by another worker or this one, while it is in flight.
+#[derive(Debug, Clone, Default)]
+struct ClaimsInFlight {
+    held: Arc<std::sync::Mutex<HashMap<i64, String>>>,
+}
+
+impl ClaimsInFlight {
+    fn hold(&self, item_id: i64, token: &str) {
+        self.held
+            .lock()
+            .expect("claims lock poisoned")
+            .insert(item_id, token.to_string());
+    }
+
+    fn release(&self, item_id: i64) {
+        self.held
+            .lock()
+            .expect("claims lock poisoned")
+            .remove(&item_id);
+    }
+
+    /// Renew every held claim three times per lease.
+    async fn renew_forever(self, store: Arc<dyn Store>, clock: SharedClock, lease: Duration) {
+        let mut ticks = tokio::time::interval((lease / 3).max(Duration::from_millis(100)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let items: Vec<(i64, String)> = self
+                .held
+                .lock()
+                .expect("claims lock poisoned")
+                .iter()
+                .map(|(id, token)| (*id, token.clone()))
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            let renew = RenewClaims {
+                items,
+                now: clock.now().timestamp_millis(),
+                lease_ms: lease.as_millis() as i64,
+            };
+            if let Err(e) = store.renew_claims(renew).await {
+                // A lost claim is fenced anyway: the item's next write fails and it stops.
+                tracing::warn!(error = %e, "could not renew every claim");
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -101,11 +163,24 @@ impl Engine {
                 })
                 .await?;
         }
+        let released = store.release_orphaned_claims().await?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "resumed items claimed by an engine that stopped without releasing them"
+            );
+        }
         let by_id = bundles
             .iter()
             .map(|b| (b.bundle.id.clone(), b.clone()))
             .collect();
         let (stop_tx, _) = watch::channel(false);
+        let claims = ClaimsInFlight::default();
+        let renewal = tokio::spawn(claims.clone().renew_forever(
+            store.clone(),
+            clock.clone(),
+            config.claim_lease,
+        ));
         Ok(Engine {
             store,
             clock,
@@ -115,6 +190,8 @@ impl Engine {
             key_locks: KeyLocks::default(),
             stop_tx,
             wake: Arc::new(Notify::new()),
+            claims,
+            renewal,
         })
     }
 
@@ -250,6 +327,8 @@ impl Engine {
         let clock = self.clock.clone();
         let key_locks = self.key_locks.clone();
         let stopping = self.stop_tx.subscribe();
+        let claims = self.claims.clone();
+        claims.hold(item.id, &item.claim_token);
         set.spawn(async move {
             let ctx = RunnerContext {
                 store: store.as_ref(),
@@ -259,6 +338,7 @@ impl Engine {
             };
             let item_id = item.id;
             let outcome = run_item(ctx, &bundle, item).await;
+            claims.release(item_id);
             if let Err(StoreError::LostClaim { .. }) = &outcome {
                 // Another worker took the item over after our lease expired; it owns the
                 // item now, and nothing of ours was committed after the loss.
@@ -277,15 +357,22 @@ impl Engine {
         let scheduler = self.scheduler_loop();
         let worker = self.worker_loop();
         tokio::pin!(shutdown, scheduler, worker);
+        let mut worker_done = false;
         let result = tokio::select! {
             _ = &mut shutdown => Ok(()),
             _ = stop_rx.wait_for(|s| *s) => Ok(()),
             r = &mut scheduler => r,
-            r = &mut worker => r,
+            r = &mut worker => {
+                worker_done = true;
+                r
+            }
         };
         self.stop();
-        // The worker loop sees the stop flag and returns once its items settle or stop.
-        let _ = tokio::time::timeout(self.config.shutdown_grace, &mut worker).await;
+        // The worker loop sees the stop flag and returns once its items settle or stop
+        // at a step boundary (a finished future must not be polled again).
+        if !worker_done {
+            let _ = tokio::time::timeout(self.config.shutdown_grace, &mut worker).await;
+        }
         let released = self.store.release_claims(&self.config.worker_id).await?;
         if released > 0 {
             tracing::info!(released, "released in-flight items for the next start");

@@ -20,6 +20,7 @@ pub mod prepared;
 pub mod runner;
 pub mod scheduler;
 pub mod secrets;
+pub mod step_writes;
 pub mod webhooks;
 
 pub use engine::{Engine, EngineConfig, TickReport};

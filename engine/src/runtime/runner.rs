@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::backoff::retry_delay;
 use super::key_locks::KeyLocks;
 use super::prepared::PreparedBundle;
+use super::step_writes::StepWrites;
 use crate::bundle::{OnFound, Step};
 use crate::clock::Clock;
 use crate::expr::{EvalContext, evaluate_condition, evaluate_inputs, evaluate_mapping};
@@ -167,6 +168,8 @@ pub async fn run_item(
         .key_locks
         .lock_all(dedup_lock_keys(bundle, &item.payload))
         .await;
+    // Every write of this run goes through here, in order (see `step_writes`).
+    let writes = StepWrites::new(ctx.store);
     let settle = |status: ItemStatus, due_in: Option<Duration>, reason: Option<String>| {
         let now = ctx.clock.now().timestamp_millis();
         ItemSettle {
@@ -182,8 +185,8 @@ pub async fn run_item(
     let vars = match compute_vars(bundle, &item.payload) {
         Ok(vars) => vars,
         Err(reason) => {
-            ctx.store
-                .settle_item(settle(ItemStatus::Failed, None, Some(reason)))
+            writes
+                .settle(settle(ItemStatus::Failed, None, Some(reason)))
                 .await?;
             return Ok(ItemOutcome::Settled(ItemStatus::Failed));
         }
@@ -210,15 +213,15 @@ pub async fn run_item(
         match evaluate_condition(filter, &eval) {
             Ok(true) => {}
             Ok(false) => {
-                ctx.store
-                    .settle_item(settle(ItemStatus::Filtered, None, None))
+                writes
+                    .settle(settle(ItemStatus::Filtered, None, None))
                     .await?;
                 return Ok(ItemOutcome::Settled(ItemStatus::Filtered));
             }
             Err(e) => {
                 let reason = format!("filter: {e}");
-                ctx.store
-                    .settle_item(settle(ItemStatus::Failed, None, Some(reason)))
+                writes
+                    .settle(settle(ItemStatus::Failed, None, Some(reason)))
                     .await?;
                 return Ok(ItemOutcome::Settled(ItemStatus::Failed));
             }
@@ -234,10 +237,13 @@ pub async fn run_item(
             continue;
         }
         if *ctx.stopping.borrow() {
+            // The last step's result is committed before the item stops.
+            writes.flush().await?;
             return Ok(ItemOutcome::Interrupted);
         }
         let run = StepRun {
             ctx,
+            writes: &writes,
             bundle,
             item: &item,
             step,
@@ -254,15 +260,13 @@ pub async fn run_item(
                 due_in,
                 reason,
             } => {
-                ctx.store
-                    .settle_item(settle(status, due_in, reason))
-                    .await?;
+                writes.settle(settle(status, due_in, reason)).await?;
                 return Ok(ItemOutcome::Settled(status));
             }
         }
     }
-    ctx.store
-        .settle_item(settle(ItemStatus::Succeeded, None, None))
+    writes
+        .settle(settle(ItemStatus::Succeeded, None, None))
         .await?;
     Ok(ItemOutcome::Settled(ItemStatus::Succeeded))
 }
@@ -270,6 +274,7 @@ pub async fn run_item(
 /// One step of one item.
 struct StepRun<'a> {
     ctx: RunnerContext<'a>,
+    writes: &'a StepWrites<'a>,
     bundle: &'a PreparedBundle,
     item: &'a ClaimedItem,
     step: &'a Step,
@@ -282,6 +287,26 @@ impl StepRun<'_> {
         self.ctx.clock.now().timestamp_millis()
     }
 
+    fn outcome(
+        &self,
+        status: StepStatus,
+        attempts: u32,
+        output: Option<Value>,
+        error: Option<String>,
+    ) -> StepFinish {
+        StepFinish {
+            item_id: self.item.id,
+            claim_token: self.item.claim_token.clone(),
+            step_id: self.step.id.clone(),
+            status,
+            attempts,
+            output,
+            error: error.map(|e| self.bundle.redactor.redact(&e)),
+            now: self.now(),
+        }
+    }
+
+    /// Record the step's outcome now.
     async fn finish(
         &self,
         status: StepStatus,
@@ -289,16 +314,35 @@ impl StepRun<'_> {
         output: Option<Value>,
         error: Option<String>,
     ) -> Result<(), StoreError> {
-        self.ctx
-            .store
-            .finish_step(StepFinish {
+        let outcome = self.outcome(status, attempts, output, error);
+        self.writes.finish(outcome).await
+    }
+
+    /// Record the step's success with the item's next write (the next step's `sending`
+    /// mark or the settlement), which comes before any further request.
+    async fn succeed(
+        &self,
+        attempts: u32,
+        output: &Record,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
+        let outcome = self.outcome(
+            StepStatus::Succeeded,
+            attempts,
+            Some(Value::Object(output.clone())),
+            note,
+        );
+        self.writes.finish_later(outcome).await
+    }
+
+    /// Mark the step `sending` (attempt `attempt`) before its request goes out.
+    async fn begin(&self, attempt: u32) -> Result<(), StoreError> {
+        self.writes
+            .begin(StepBegin {
                 item_id: self.item.id,
                 claim_token: self.item.claim_token.clone(),
                 step_id: self.step.id.clone(),
-                status,
-                attempts,
-                output,
-                error: error.map(|e| self.bundle.redactor.redact(&e)),
+                attempt,
                 now: self.now(),
             })
             .await
@@ -344,6 +388,8 @@ impl StepRun<'_> {
 
         let uncertain = self.record.is_some_and(|r| r.status == StepStatus::Sending);
         if step.dedup.is_some() || uncertain {
+            // The lookup is a request: the previous step's result is committed first.
+            self.writes.flush().await?;
             match self.search_existing(connector.as_ref(), &input).await {
                 Ok(Some((field, found))) => {
                     return self
@@ -368,16 +414,7 @@ impl StepRun<'_> {
         }
 
         let attempt = attempts_so_far + 1;
-        self.ctx
-            .store
-            .begin_step(StepBegin {
-                item_id: self.item.id,
-                claim_token: self.item.claim_token.clone(),
-                step_id: step.id.clone(),
-                attempt,
-                now: self.now(),
-            })
-            .await?;
+        self.begin(attempt).await?;
         let key = idempotency_key(&self.bundle.bundle.id, &self.item.key, &step.id);
         let call = ActionCall {
             action: &step.action,
@@ -391,13 +428,7 @@ impl StepRun<'_> {
                 {
                     return self.not_found_yet(attempt, until).await;
                 }
-                self.finish(
-                    StepStatus::Succeeded,
-                    attempt,
-                    Some(Value::Object(output.clone())),
-                    None,
-                )
-                .await?;
+                self.succeed(attempt, &output, None).await?;
                 Ok(StepResult::Output(output))
             }
             Err(e @ ConnectorError::InvalidResponse(_)) => Ok(self.uncertain(attempt, e)),
@@ -476,13 +507,7 @@ impl StepRun<'_> {
             OnFound::Reuse => {
                 // Not an error: the note tells the history reader why nothing was sent.
                 let note = format!("reused the existing record found by `{field}`");
-                self.finish(
-                    StepStatus::Succeeded,
-                    attempts,
-                    Some(Value::Object(found.clone())),
-                    Some(note),
-                )
-                .await?;
+                self.succeed(attempts, &found, Some(note)).await?;
                 Ok(StepResult::Output(found))
             }
             OnFound::Skip => {
@@ -520,16 +545,7 @@ impl StepRun<'_> {
                     update_input.insert("id".into(), id.clone());
                 }
                 let attempt = attempts + 1;
-                self.ctx
-                    .store
-                    .begin_step(StepBegin {
-                        item_id: self.item.id,
-                        claim_token: self.item.claim_token.clone(),
-                        step_id: self.step.id.clone(),
-                        attempt,
-                        now: self.now(),
-                    })
-                    .await?;
+                self.begin(attempt).await?;
                 let key = idempotency_key(&self.bundle.bundle.id, &self.item.key, &self.step.id);
                 let call = ActionCall {
                     action: update,
@@ -541,13 +557,7 @@ impl StepRun<'_> {
                         let mut output = found;
                         output.extend(updated);
                         let note = format!("updated the existing record found by `{field}`");
-                        self.finish(
-                            StepStatus::Succeeded,
-                            attempt,
-                            Some(Value::Object(output.clone())),
-                            Some(note),
-                        )
-                        .await?;
+                        self.succeed(attempt, &output, Some(note)).await?;
                         Ok(StepResult::Output(output))
                     }
                     Err(e) => self.failed_attempt(attempt, e).await,

@@ -116,6 +116,40 @@ pub trait Store: Send + Sync {
     /// for an operator.
     async fn settle_item(&self, settle: ItemSettle) -> Result<(), StoreError>;
 
+    /// Record a step's outcome and mark the next step of the same item `sending` (both
+    /// fenced by the claim), so the outcome is committed no later than the mark and both
+    /// before the next request goes out. The SQLite and PostgreSQL stores write both in
+    /// one transaction (both or, on [`StoreError::LostClaim`] or any other error,
+    /// neither), which saves a transaction per step; the default writes them one after
+    /// the other.
+    async fn finish_step_and_begin(
+        &self,
+        finish: StepFinish,
+        begin: StepBegin,
+    ) -> Result<(), StoreError> {
+        self.finish_step(finish).await?;
+        self.begin_step(begin).await
+    }
+
+    /// Record the last step's outcome and settle its item (both fenced by the claim). The
+    /// SQLite and PostgreSQL stores write both in one transaction (both or neither), which
+    /// saves a transaction per item; the default writes them one after the other.
+    async fn finish_step_and_settle(
+        &self,
+        finish: StepFinish,
+        settle: ItemSettle,
+    ) -> Result<(), StoreError> {
+        self.finish_step(finish).await?;
+        self.settle_item(settle).await
+    }
+
+    /// At engine start: return items claimed by engines that are gone to `pending`, so a
+    /// restart after a crash resumes them at once (their `sending` steps then count as
+    /// uncertain). On SQLite the engine lock proves no other engine is alive, so every
+    /// claim is orphaned; PostgreSQL has live peers, so claims there expire by their lease
+    /// and this returns 0.
+    async fn release_orphaned_claims(&self) -> Result<u64, StoreError>;
+
     /// Return a worker's claimed items to `pending` (graceful shutdown). Returns how many.
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError>;
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{
     ClaimedItem, ItemCounts, ItemDetail, ItemSettle, ItemStatus, Lease, RunDetail, RunStatus,
-    RunSummary, StepRecord, StepStatus, StoreError,
+    RunSummary, StepBegin, StepFinish, StepRecord, StepStatus, StoreError,
 };
 
 /// One `step_results` row.
@@ -139,6 +139,41 @@ pub(super) fn check_step_outcome(
     if status == StepStatus::Sending {
         return Err(StoreError::Invalid(format!(
             "step {step_id} of item {item_id} cannot finish as sending; use begin_step"
+        )));
+    }
+    Ok(())
+}
+
+/// A step outcome and the next step's `sending` mark written together must be about the
+/// same item under the same claim, and about two different steps.
+pub(super) fn check_step_pair(finish: &StepFinish, begin: &StepBegin) -> Result<(), StoreError> {
+    check_step_outcome(finish.status, finish.item_id, &finish.step_id)?;
+    check_same_claim(finish, begin.item_id, &begin.claim_token)?;
+    if finish.step_id == begin.step_id {
+        return Err(StoreError::Invalid(format!(
+            "step {} of item {} cannot finish and begin at once",
+            finish.step_id, finish.item_id
+        )));
+    }
+    Ok(())
+}
+
+/// A step outcome written with the settlement of its item must be about that item under
+/// the same claim.
+pub(super) fn check_step_and_settle(
+    finish: &StepFinish,
+    settle: &ItemSettle,
+) -> Result<(), StoreError> {
+    check_step_outcome(finish.status, finish.item_id, &finish.step_id)?;
+    check_same_claim(finish, settle.item_id, &settle.claim_token)?;
+    check_settle(settle)
+}
+
+fn check_same_claim(finish: &StepFinish, item_id: i64, token: &str) -> Result<(), StoreError> {
+    if finish.item_id != item_id || finish.claim_token != token {
+        return Err(StoreError::Invalid(format!(
+            "step {} of item {} and a write about item {item_id} are not under one claim",
+            finish.step_id, finish.item_id
         )));
     }
     Ok(())

@@ -180,6 +180,25 @@ pub(super) const FINISH_STEP: &str = "INSERT INTO step_results \
      attempts = excluded.attempts, output = excluded.output, error = excluded.error, \
      updated_at = excluded.updated_at";
 
+/// Record step `$3`'s outcome and mark step `$9` `sending` in **one statement** (so one
+/// transaction, and one round trip to the database): `$1` item, `$2` token, `$3` step,
+/// `$4` status, `$5` attempts, `$6` output, `$7` error, `$8` now, `$9` next step, `$10`
+/// its attempt. Each row is written exactly as [`FINISH_STEP`] and [`BEGIN_STEP`] would
+/// write it (a `sending` row keeps its last error); both are fenced by the same claim, so
+/// either both rows are written or neither. A new finished row takes the next `seq` and a
+/// new `sending` row the one after it, which keeps chain order.
+pub(super) const FINISH_AND_BEGIN_STEP: &str = "INSERT INTO step_results \
+     (item_id, step_id, seq, status, attempts, output, error, updated_at) \
+     SELECT i.id, $3, COALESCE((SELECT MAX(s.seq) FROM step_results s WHERE s.item_id = i.id), 0) + 1, \
+     $4, $5, $6, $7, $8 FROM items i WHERE i.id = $1 AND i.claim_token = $2 \
+     UNION ALL \
+     SELECT i.id, $9, COALESCE((SELECT MAX(s.seq) FROM step_results s WHERE s.item_id = i.id), 0) + 2, \
+     'sending', $10, NULL, NULL, $8 FROM items i WHERE i.id = $1 AND i.claim_token = $2 \
+     ON CONFLICT (item_id, step_id) DO UPDATE SET status = excluded.status, \
+     attempts = excluded.attempts, output = excluded.output, \
+     error = CASE WHEN excluded.status = 'sending' THEN step_results.error ELSE excluded.error END, \
+     updated_at = excluded.updated_at";
+
 /// `$1` item, `$2` token, `$3` status, `$4` due at, `$5` error, `$6` now.
 pub(super) const SETTLE_ITEM: &str = "UPDATE items SET status = $3, due_at = $4, error = $5, \
      claim_token = NULL, claimed_by = NULL, lease_until = NULL, updated_at = $6 \
@@ -192,6 +211,10 @@ pub(super) const RENEW_CLAIM: &str =
 pub(super) const RELEASE_CLAIMS: &str = "UPDATE items SET status = 'pending', \
      claim_token = NULL, claimed_by = NULL, lease_until = NULL \
      WHERE status = 'running' AND claimed_by = $1";
+
+/// Every claim, at the start of the only engine on a SQLite file.
+pub(super) const RELEASE_ALL_CLAIMS: &str = "UPDATE items SET status = 'pending', \
+     claim_token = NULL, claimed_by = NULL, lease_until = NULL WHERE status = 'running'";
 
 /// Which items an operator command touches, by run (`$2` run id) or one item (`$2` id).
 #[derive(Debug, Clone, Copy)]

@@ -101,14 +101,6 @@ async fn failed_page_leaves_the_cursor_and_the_next_poll_queues_the_rest_once() 
     assert_eq!(last.query_param("since_id"), Some("5"));
 }
 
-fn set_page_size(mut bundle: ferry::bundle::Bundle, size: u64) -> ferry::bundle::Bundle {
-    bundle
-        .trigger
-        .settings
-        .insert("page_size".into(), json!(size));
-    bundle
-}
-
 #[tokio::test]
 async fn filtered_items_are_recorded_and_never_sent() {
     let api = FakeApi::start().await;

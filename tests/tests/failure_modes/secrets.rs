@@ -3,9 +3,10 @@
 //! bundles of the same engine run as usual (as `ferry run` does: it starts the bundles
 //! that could be prepared).
 
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
+use ferry::bundle::parse_bundle;
 use ferry::runtime::{Engine, EngineConfig, PrepareError, PreparedBundle};
 use ferry::store::ItemStatus;
 use ferry_connectors::transport::{HttpTransport, TransportConfig};
@@ -13,12 +14,29 @@ use ferry_connectors::transport::{HttpTransport, TransportConfig};
 use crate::fake_api::FakeApi;
 use crate::harness::{DEAL_STEP, TOKEN, all_items, http_bundle, lead, leaks_token, world};
 
-/// Polls with the present token, writes deals through a connection whose token is missing.
-const SECOND_CONNECTION: &str = r#"
+/// Polls through `api` (its token is in the secrets file) and writes deals through
+/// `backup`, whose token is not. `api` comes first, so the present secret has been
+/// resolved by the time the missing one fails.
+const BROKEN: &str = r#"
+id: needs-missing-secret
+name: Needs a missing secret
+connections:
+  api:
+    kind: http
+    base_url: "{BASE}"
+    bearer_token: ${secret:API_TOKEN}
   backup:
     kind: http
     base_url: "{BASE}/backup"
     bearer_token: ${secret:MISSING_TOKEN}
+trigger:
+  connection: api
+  event: poll
+  settings: { path: /leads, items_path: data.items }
+steps:
+  - id: deal
+    action: backup.request
+    with: { path: /deals, body: { object: { lead: { from: item.id } } } }
 "#;
 
 #[tokio::test]
@@ -27,13 +45,9 @@ async fn missing_secret_stops_only_its_bundle_and_names_the_reference() {
     api.add_lead(lead(1, "79160000001"));
     let world = world();
 
-    let mut broken = http_bundle(&api, "needs-missing-secret", DEAL_STEP);
-    let extra = ferry::bundle::parse_bundle(
-        std::path::Path::new("inline/backup.yaml"),
-        &with_backup_connection(&api),
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
-    broken.connections = extra.connections;
+    let text = BROKEN.replace("{BASE}", &api.base_url());
+    let broken =
+        parse_bundle(Path::new("inline/broken.yaml"), &text).unwrap_or_else(|d| panic!("{d}"));
     let healthy = http_bundle(&api, "healthy", DEAL_STEP);
 
     let http = HttpTransport::new(TransportConfig {
@@ -92,7 +106,6 @@ async fn missing_secret_stops_only_its_bundle_and_names_the_reference() {
     )
     .await
     .unwrap();
-    let engine = Arc::new(engine);
     let report = engine.tick().await.unwrap();
     assert_eq!(report.bundles.len(), 1);
     assert_eq!(report.bundles[0].poll.bundle_id, "healthy");
@@ -100,30 +113,4 @@ async fn missing_secret_stops_only_its_bundle_and_names_the_reference() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].status, ItemStatus::Succeeded, "{items:?}");
     assert_eq!(api.deals().len(), 1);
-}
-
-/// The broken bundle's connections: `api` (token present) and `backup` (token missing),
-/// in that order, so the present secret is resolved before the missing one fails.
-fn with_backup_connection(api: &FakeApi) -> String {
-    let base = api.base_url();
-    format!(
-        r#"id: connections-only
-name: Connections
-connections:
-  api:
-    kind: http
-    base_url: "{base}"
-    bearer_token: ${{secret:API_TOKEN}}
-{}
-trigger: {{ connection: api, event: poll, settings: {{ path: /leads, items_path: data.items }} }}
-steps:
-  - id: deal
-    action: backup.request
-    with: {{ path: /deals }}
-"#,
-        SECOND_CONNECTION
-            .replace("{BASE}", &base)
-            .trim_start_matches('\n')
-            .trim_end()
-    )
 }

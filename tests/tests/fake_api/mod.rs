@@ -7,7 +7,8 @@
 //!   real APIs do, echoes the request's credential back (raw, JSON-escaped and inside a
 //!   URL), so tests can prove the engine never writes it anywhere.
 //! - Scripted replies: a test queues what the next requests to a route answer instead
-//!   (a [`Fault`] from the emulator toolkit, or an endless body), most specific key first:
+//!   (a [`Fault`] from the emulator toolkit, an endless body, or holding the request open
+//!   until the test releases it), most specific key first:
 //!   `"POST /deals lead=7"`, then `"POST /deals"`; `"GET /leads since_id=2"` (the value
 //!   is empty on a first page), then `"GET /leads"`.
 //! - Every request is recorded (scripted ones too), so tests count attempts exactly.

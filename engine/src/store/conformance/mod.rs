@@ -6,6 +6,7 @@
 //! PostgreSQL runs in a fresh schema whenever a server is reachable (see
 //! [`harness::postgres`]).
 
+mod combined;
 mod harness;
 mod history;
 mod leases;
@@ -32,6 +33,9 @@ macro_rules! conformance_suite {
             history::retry_and_discard_follow_operator_rules,
             history::runs_list_with_counts_and_detail,
             history::resend_window_resends_recent_and_drops_older,
+            combined::finish_and_begin_write_both_in_chain_order,
+            combined::combined_writes_are_fenced_as_a_whole,
+            combined::finish_and_settle_record_the_step_and_release_the_item,
         );
     };
     (@tests $backend:ident, $open:path; $($group:ident :: $check:ident),* $(,)?) => {

@@ -26,6 +26,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Readers in parallel with the writer (history and status queries).
 const READERS: u32 = 4;
 
+// Every pool here skips sqlx's liveness ping before handing out a connection
+// (`test_before_acquire(false)`): an SQLite connection is a file handle in this process and
+// cannot be hung up on, while the ping is a round trip to the connection's worker thread.
+// On the single writer that round trip would come before every write, with every other
+// write queued behind it.
+
 /// The embedded SQLite store: one file in WAL mode, used by exactly one engine (a second
 /// one gets [`StoreError::AlreadyInUse`]). Writes are queued on a single connection;
 /// reads run alongside on a small pool.
@@ -82,10 +88,12 @@ impl SqliteStore {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(SqliteStore {
@@ -107,6 +115,7 @@ impl SqliteStore {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(SqliteStore {

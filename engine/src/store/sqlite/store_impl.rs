@@ -224,9 +224,73 @@ impl Store for SqliteStore {
         records::fenced(done.rows_affected(), settle.item_id)
     }
 
+    async fn finish_step_and_begin(
+        &self,
+        finish: StepFinish,
+        begin: StepBegin,
+    ) -> Result<(), StoreError> {
+        records::check_step_pair(&finish, &begin)?;
+        let done = sqlx::query(sql::FINISH_AND_BEGIN_STEP)
+            .bind(finish.item_id)
+            .bind(&finish.claim_token)
+            .bind(&finish.step_id)
+            .bind(finish.status.as_str())
+            .bind(i64::from(finish.attempts))
+            .bind(finish.output.as_ref().map(records::json_text))
+            .bind(&finish.error)
+            .bind(finish.now)
+            .bind(&begin.step_id)
+            .bind(i64::from(begin.attempt))
+            .execute(&self.writer)
+            .await?;
+        // One statement: both rows or, fenced out, neither.
+        records::fenced(done.rows_affected(), finish.item_id)
+    }
+
+    async fn finish_step_and_settle(
+        &self,
+        finish: StepFinish,
+        settle: ItemSettle,
+    ) -> Result<(), StoreError> {
+        records::check_step_and_settle(&finish, &settle)?;
+        let mut tx = self.write_tx().await?;
+        let recorded = sqlx::query(sql::FINISH_STEP)
+            .bind(finish.item_id)
+            .bind(&finish.claim_token)
+            .bind(&finish.step_id)
+            .bind(finish.status.as_str())
+            .bind(i64::from(finish.attempts))
+            .bind(finish.output.as_ref().map(records::json_text))
+            .bind(&finish.error)
+            .bind(finish.now)
+            .execute(&mut *tx)
+            .await?;
+        // Fenced out: dropping the transaction rolls back; nothing is written.
+        records::fenced(recorded.rows_affected(), finish.item_id)?;
+        let settled = sqlx::query(sql::SETTLE_ITEM)
+            .bind(settle.item_id)
+            .bind(&settle.claim_token)
+            .bind(settle.status.as_str())
+            .bind(settle.due_at)
+            .bind(&settle.error)
+            .bind(settle.now)
+            .execute(&mut *tx)
+            .await?;
+        records::fenced(settled.rows_affected(), settle.item_id)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
         let done = sqlx::query(sql::RELEASE_CLAIMS)
             .bind(worker)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn release_orphaned_claims(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql::RELEASE_ALL_CLAIMS)
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())

@@ -72,6 +72,9 @@ impl Store for FailingStore {
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
         self.inner.release_claims(worker).await
     }
+    async fn release_orphaned_claims(&self) -> Result<u64, StoreError> {
+        self.inner.release_orphaned_claims().await
+    }
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         self.inner.retry_items(target, now).await
     }
