@@ -228,7 +228,8 @@ pub(crate) async fn huge_body_is_refused(target: &impl ConformanceTarget, probe:
     assert!(error.to_string().contains("cap"), "{error}");
 }
 
-/// An answer slower than the request timeout is a transport error (retried with backoff).
+/// An answer slower than the request timeout is "no answer" (retried with backoff; for
+/// actions the engine first checks whether the request took effect).
 pub(crate) async fn slow_answer_times_out(target: &impl ConformanceTarget, probe: &Probe) {
     let config = TransportConfig {
         request_timeout: Duration::from_millis(300),
@@ -239,8 +240,8 @@ pub(crate) async fn slow_answer_times_out(target: &impl ConformanceTarget, probe
     target.faults().push(Fault::Delay(Duration::from_secs(30)));
     let error = fails(target, connector.as_ref(), probe).await;
     assert!(
-        matches!(error, ConnectorError::Transport(_)),
-        "expected Transport, got {error:?}"
+        matches!(error, ConnectorError::NoAnswer(_)),
+        "expected NoAnswer, got {error:?}"
     );
     assert_eq!(error.advice(), RetryAdvice::Backoff);
 }

@@ -25,9 +25,15 @@ pub enum RetryAdvice {
 /// before they are built, but the engine redacts again at every write point.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConnectorError {
-    /// The request never got an HTTP answer (connect refused, reset, timeout).
+    /// The request could not be sent (connection refused, DNS, TLS): nothing reached the
+    /// target.
     #[error("transport error: {0}")]
     Transport(String),
+    /// The request may have reached the target, but no complete answer came back (a
+    /// timeout, a connection reset mid-way). For an action the outcome is unknown, so the
+    /// engine checks before sending it again.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
     /// The target is over its rate limit or temporarily unavailable and said so.
     #[error("rate limited (HTTP {status}){}: {body}", retry_after.map(|d| format!(", retry after {} ms", d.as_millis())).unwrap_or_default())]
     RateLimited {
@@ -83,7 +89,9 @@ impl ConnectorError {
     /// How the engine should react to this error.
     pub fn advice(&self) -> RetryAdvice {
         match self {
-            ConnectorError::Transport(_) | ConnectorError::Server { .. } => RetryAdvice::Backoff,
+            ConnectorError::Transport(_)
+            | ConnectorError::NoAnswer(_)
+            | ConnectorError::Server { .. } => RetryAdvice::Backoff,
             // A garbled answer is usually a proxy or a deploy in progress; a few retries
             // are cheap, and the engine's attempt cap still fails the item visibly.
             ConnectorError::InvalidResponse(_) => RetryAdvice::Backoff,
@@ -101,6 +109,7 @@ impl ConnectorError {
     pub fn kind(&self) -> &'static str {
         match self {
             ConnectorError::Transport(_) => "transport",
+            ConnectorError::NoAnswer(_) => "no_answer",
             ConnectorError::RateLimited { .. } => "rate_limited",
             ConnectorError::Server { .. } => "server",
             ConnectorError::Auth { .. } => "auth",

@@ -7,6 +7,13 @@ use std::fmt;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
+/// Everything but RFC 3986's unreserved characters is percent-encoded.
+const URL_UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -72,9 +79,21 @@ impl Redactor {
             }
             let percent = utf8_percent_encode(&secret, NON_ALPHANUMERIC).to_string();
             let form = percent.replace("%20", "+");
+            // URL encoders leave the unreserved `-._~` as they are (RFC 3986), and form
+            // encoding also `*`: an API echoing the request shows these forms.
+            let unreserved = utf8_percent_encode(&secret, URL_UNRESERVED).to_string();
+            let form_urlencoded: String =
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
             let json = serde_json::to_string(&secret).unwrap_or_default();
             let json_inner = json.trim_matches('"').to_string();
-            for candidate in [secret, percent, form, json_inner] {
+            for candidate in [
+                secret,
+                percent,
+                form,
+                unreserved,
+                form_urlencoded,
+                json_inner,
+            ] {
                 if !candidate.is_empty() && !self.forms.contains(&candidate) {
                     self.forms.push(candidate);
                 }
@@ -164,6 +183,17 @@ mod tests {
         assert_eq!(
             r.redact("GET /v1/x?token=tok-998877"),
             "GET /v1/x?token=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn standard_url_encodings_are_redacted_too() {
+        let r = Redactor::new(["tok-9f.8e/7d+6c~x*y".to_string()]);
+        let rfc3986 = "tok-9f.8e%2F7d%2B6c~x%2Ay";
+        let form = "tok-9f.8e%2F7d%2B6c%7Ex*y";
+        assert_eq!(
+            r.redact(&format!("a={rfc3986}&b={form}")),
+            "a=[REDACTED]&b=[REDACTED]"
         );
     }
 

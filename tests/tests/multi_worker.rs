@@ -205,7 +205,7 @@ async fn a_dead_poll_lease_holder_delays_its_bundle_by_at_most_one_tick_and_skip
         "{counts:?}"
     );
     println!(
-        "poll lease holder died at tick start; {} took over after {}s of simulated time \
+        "poll lease holder died mid-poll (waiting for page 2 of 3); {} took over after {}s of simulated time \
          (tick interval {}s); 12 of 12 items delivered once",
         takeover.worker,
         takeover_time.as_secs(),

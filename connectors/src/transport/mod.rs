@@ -213,7 +213,10 @@ impl ConnectionClient {
                 let text = self.redactor.redact(&describe_reqwest(&e));
                 return Err(match self.breaker.record_failure() {
                     Some(retry_after) => self.outage(retry_after, text),
-                    None => ConnectorError::Transport(text),
+                    // A failed connect sent nothing; anything later (a timeout, a reset)
+                    // may have delivered the request.
+                    None if e.is_connect() => ConnectorError::Transport(text),
+                    None => ConnectorError::NoAnswer(text),
                 });
             }
         };
@@ -239,7 +242,7 @@ impl ConnectionClient {
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
-                ConnectorError::Transport(self.redactor.redact(&describe_reqwest(&e)))
+                ConnectorError::NoAnswer(self.redactor.redact(&describe_reqwest(&e)))
             })?;
             if body.len() + chunk.len() > self.config.max_response_bytes {
                 return Err(self.too_large());

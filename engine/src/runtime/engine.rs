@@ -43,7 +43,9 @@ impl Default for EngineConfig {
         EngineConfig {
             worker_id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             max_in_flight: 64,
-            claim_lease: Duration::from_secs(300),
+            // Short, because in-flight claims are renewed every third of it: a dead
+            // worker's items come back within a minute.
+            claim_lease: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
             idle_check: Duration::from_secs(5),
         }

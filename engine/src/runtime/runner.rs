@@ -431,7 +431,9 @@ impl StepRun<'_> {
                 self.succeed(attempt, &output, None).await?;
                 Ok(StepResult::Output(output))
             }
-            Err(e @ ConnectorError::InvalidResponse(_)) => Ok(self.uncertain(attempt, e)),
+            Err(e @ (ConnectorError::InvalidResponse(_) | ConnectorError::NoAnswer(_))) => {
+                Ok(self.uncertain(attempt, e))
+            }
             // Nothing went out: the attempt is given back.
             Err(e @ ConnectorError::Unavailable { .. }) => {
                 self.failed_attempt(attempt - 1, e).await

@@ -179,7 +179,6 @@ async fn validation_error_fails_the_item_at_once_without_leaking_the_token() {
 /// A token with `-` and `.` (JWTs, many API keys), echoed by the API percent-encoded the
 /// standard way (those characters stay as they are).
 #[tokio::test]
-#[ignore = "bug: Redactor (connectors/src/secret.rs) knows only the NON_ALPHANUMERIC percent form, so `tok-9f.8e%2F...` (RFC 3986 / form encoding keeps `-._~`) leaks"]
 async fn validation_error_redacts_a_url_encoded_token_with_unreserved_characters() {
     let token = "tok-9f.8e/7d+6c";
     let api = FakeApi::start().await;
