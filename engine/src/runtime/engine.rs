@@ -116,7 +116,12 @@ impl ClaimsInFlight {
     }
 
     /// Renew every held claim three times per lease.
-    async fn renew_forever(self, store: Arc<dyn Store>, clock: SharedClock, lease: Duration) {
+    async fn renew_forever(
+        self,
+        store: std::sync::Weak<dyn Store>,
+        clock: SharedClock,
+        lease: Duration,
+    ) {
         let mut ticks = tokio::time::interval((lease / 3).max(Duration::from_millis(100)));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
@@ -132,6 +137,7 @@ impl ClaimsInFlight {
             if items.is_empty() {
                 continue;
             }
+            let Some(store) = store.upgrade() else { return };
             let renew = RenewClaims {
                 items,
                 now: clock.now().timestamp_millis(),
@@ -178,8 +184,10 @@ impl Engine {
             .collect();
         let (stop_tx, _) = watch::channel(false);
         let claims = ClaimsInFlight::default();
+        // Weak: dropping the engine must release the store (and SQLite's engine lock) at
+        // once, not when the aborted renewal task is finally reaped.
         let renewal = tokio::spawn(claims.clone().renew_forever(
-            store.clone(),
+            Arc::downgrade(&store),
             clock.clone(),
             config.claim_lease,
         ));

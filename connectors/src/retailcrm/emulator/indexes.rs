@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn phones_are_found_by_any_ten_digits_they_contain() {
-        let customers = vec![
+        let customers = [
             json!({"phones": [{"number": "+7 (916) 123-45-67"}]}),
             json!({"phones": [{"number": "8 916 765 43 21"}, {"number": "123"}]}),
         ];
