@@ -95,8 +95,8 @@ impl Ferry {
             .append(true)
             .open(&self.log)
             .map_err(|e| format!("{}: {e}", self.log.display()))?;
-        let mut child = self
-            .command()
+        let mut command = self.command();
+        command
             .args(["run", "--once", "--json", "--max-in-flight", "32"])
             .arg("--data-dir")
             .arg(&self.data_dir)
@@ -104,8 +104,8 @@ impl Ferry {
             .arg(&self.secrets)
             .arg(&self.bundle)
             .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
+            .stderr(log);
+        let mut child = spawn_retrying_busy(&mut command)
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         let started = Instant::now();
         let mut stdout = child.stdout.take().expect("stdout is piped");
@@ -167,5 +167,24 @@ impl Ferry {
             ));
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+/// Start `command`, retrying briefly on `ETXTBSY`: the binary was just copied, and a
+/// process forked meanwhile by another thread can still hold the copy's write handle for
+/// an instant, which makes `exec` fail with "Text file busy".
+fn spawn_retrying_busy(
+    command: &mut tokio::process::Command,
+) -> std::io::Result<tokio::process::Child> {
+    const TEXT_FILE_BUSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }

@@ -14,6 +14,9 @@ use chrono::{DateTime, Utc};
 use ferry::bundle::{Bundle, parse_bundle};
 use ferry::clock::ManualClock;
 use ferry::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
+
+/// The workers' claim lease in these tests (simulated time).
+pub const CLAIM_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
 use ferry::store::{PostgresStore, Store};
 use ferry_connectors::transport::{HttpTransport, TransportConfig};
 use sqlx::{Connection, PgConnection};
@@ -223,6 +226,8 @@ pub async fn worker(spec: WorkerSpec<'_>) -> Engine {
     let config = EngineConfig {
         worker_id: spec.id.to_string(),
         max_in_flight: spec.max_in_flight,
+        // The takeover proofs count simulated time against this lease.
+        claim_lease: CLAIM_LEASE,
         ..EngineConfig::default()
     };
     let store: Arc<dyn Store> = spec.store;
