@@ -108,14 +108,18 @@ fn decode_step(
     outline.outputs = action_spec.and_then(|spec| outputs_of(spec, with.as_ref()));
     if let (Some(Some(until)), Some(outputs), Some(entry)) =
         (&until_found, &outline.outputs, map_until_entry(node))
+        && !outputs.iter().any(|o| o == &until.field)
     {
-        if !outputs.iter().any(|o| o == &until.field) {
-            dec.error(
-                Location::of(entry),
-                &child(path, "until_found"),
-                format!("`until_found` needs an output `{}` saying whether the search found something; {} produces: {}", until.field, outline.action, outputs.join(", ")),
-            );
-        }
+        dec.error(
+            Location::of(entry),
+            &child(path, "until_found"),
+            format!(
+                "`until_found` needs an output `{}` saying whether the search found something; {} produces: {}",
+                until.field,
+                outline.action,
+                outputs.join(", ")
+            ),
+        );
     }
     let step = (|| {
         let target = target?;
