@@ -7,6 +7,8 @@
 //! - [`runner`] runs one item through the chain in order, committing each step's result
 //!   before the next starts, resuming after the last committed step, retrying with backoff
 //!   or failing visibly.
+//! - [`item_keys`] derives what identifies an item's work: step idempotency keys, the dedup
+//!   values it will search by, its `vars`.
 //! - [`key_locks`] serializes items that share a dedup key (the same phone) so
 //!   search-before-create cannot create twice.
 //! - [`engine`] ties them together: one tick of everything (`--once`), or the scheduler
@@ -14,6 +16,7 @@
 
 pub mod backoff;
 pub mod engine;
+pub mod item_keys;
 pub mod key_locks;
 pub mod poller;
 pub mod prepared;
