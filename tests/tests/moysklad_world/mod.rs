@@ -13,7 +13,7 @@ use ferry_connectors::calltouch::emulator::{
     CalltouchEmulator, CalltouchEmulatorConfig, DealRecord,
 };
 use ferry_connectors::moysklad::emulator::{MoySkladEmulator, MoySkladEmulatorConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{World, template};
 
@@ -198,4 +198,58 @@ pub async fn unsuccessful(engine: &Engine) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A call as the calls journal returns it (with the `withCallTags` flag).
+pub fn call(id: i64, phone: &str, time: &str) -> Value {
+    json!({
+        "callId": id,
+        "date": format!("14/05/2026 {time}"),
+        "callerNumber": phone,
+        "phoneNumber": "74951112233",
+        "duration": 75,
+        "successful": true,
+        "source": "yandex",
+        "medium": "cpc",
+        "utmSource": "yandex",
+        "utmMedium": "cpc",
+        "utmCampaign": "spring",
+        "utmContent": "banner-1",
+        "utmTerm": "sofa",
+        "clientId": format!("GA1.2.{id}"),
+        "callTags": [
+            {"category": "auto", "type": "tone", "names": ["press-1"]},
+            {"category": "auto", "type": "number", "names": ["sales-line", "moscow"]},
+        ],
+    })
+}
+
+/// A form request as the requests journal returns it; `at` is Moscow `HH:MM:SS`.
+pub fn request(id: i64, phone: Option<&str>, email: Option<&str>, at: &str) -> Value {
+    let moscow =
+        chrono::NaiveDateTime::parse_from_str(&format!("2026-05-14 {at}"), "%Y-%m-%d %H:%M:%S")
+            .unwrap();
+    let millis = (moscow - TimeDelta::hours(3)).and_utc().timestamp_millis();
+    let phones: Vec<Value> = phone
+        .map(|p| json!({"phoneNumber": p, "phoneType": "MOBILE"}))
+        .into_iter()
+        .collect();
+    let contacts: Vec<Value> = email
+        .map(|e| json!({"contactType": "email", "contactValue": e}))
+        .into_iter()
+        .collect();
+    json!({
+        "requestId": id,
+        "requestNumber": format!("site-{id}"),
+        "date": millis,
+        "dateStr": format!("14/05/2026 {at}"),
+        "subject": "Callback form",
+        "session": {
+            "sessionId": 7000 + id, "source": "google", "medium": "organic",
+            "utmSource": "google", "utmMedium": "cpc", "utmCampaign": "summer",
+            "utmContent": "ad-2", "utmTerm": "armchair",
+        },
+        "client": {"clientId": format!("GA1.2.r{id}"), "fio": "", "phones": phones, "contacts": contacts},
+        "RequestTags": [{"category": "form", "type": "manual", "names": ["hot"]}],
+    })
 }
