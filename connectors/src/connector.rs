@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::ConnectorError;
-use crate::secret::{Redactor, SecretString};
+use crate::oauth::OAuthSessions;
+use crate::secret::{LiveSecrets, Redactor, SecretString};
 use crate::spec::ConnectorSpec;
 use crate::transport::HttpTransport;
 
@@ -28,12 +29,19 @@ pub type Found = Record;
 pub struct Settings {
     values: Map<String, Value>,
     secrets: BTreeMap<String, SecretString>,
+    /// Secrets this connection learns while it runs (refreshed OAuth2 tokens); shared by
+    /// clones, so every redactor made from these settings scrubs them.
+    live: LiveSecrets,
 }
 
 impl Settings {
     /// Settings from plain values and resolved secrets.
     pub fn new(values: Map<String, Value>, secrets: BTreeMap<String, SecretString>) -> Self {
-        Settings { values, secrets }
+        Settings {
+            values,
+            secrets,
+            live: LiveSecrets::default(),
+        }
     }
 
     /// A plain (non-secret) setting.
@@ -72,9 +80,16 @@ impl Settings {
         &self.values
     }
 
-    /// A redactor that scrubs every secret of this connection.
+    /// A redactor that scrubs every secret of this connection, including those it
+    /// learns later (see [`Settings::live_secrets`]).
     pub fn redactor(&self) -> Redactor {
-        Redactor::new(self.secrets.values().map(|s| s.expose().to_string()))
+        Redactor::new(self.secrets.values().map(|s| s.expose().to_string())).with_live(&self.live)
+    }
+
+    /// Where a connector registers secrets it receives while running (new OAuth2
+    /// tokens), so they are scrubbed wherever this connection's secrets are.
+    pub fn live_secrets(&self) -> &LiveSecrets {
+        &self.live
     }
 }
 
@@ -85,6 +100,21 @@ pub struct BuildContext {
     pub http: HttpTransport,
     /// The connection's name in the bundle, for messages.
     pub connection_name: String,
+    /// Where OAuth2 connections keep their tokens: the engine's durable store (so refreshed
+    /// tokens survive restarts and are shared between workers), or memory for tests and
+    /// one-off commands. See [`crate::oauth`].
+    pub oauth: OAuthSessions,
+}
+
+impl BuildContext {
+    /// A context with tokens kept in memory only (tests, one-off commands).
+    pub fn new(http: HttpTransport, connection_name: impl Into<String>) -> Self {
+        BuildContext {
+            http,
+            connection_name: connection_name.into(),
+            oauth: OAuthSessions::default(),
+        }
+    }
 }
 
 /// A factory for one kind of connector, registered in [`crate::registry`].

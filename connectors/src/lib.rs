@@ -13,6 +13,8 @@
 //! - [`transport`]: the one outbound HTTP client: timeouts, response-size cap, status
 //!   classification, `Retry-After`, per-account rate limits.
 //! - [`inbound`]: reading webhook bodies (JSON or form-encoded) for the pushed sources.
+//! - [`oauth`]: OAuth2 bearer tokens refreshed once on 401 (single-flight), kept in the
+//!   engine's [`oauth::TokenVault`]; used by every connector that authenticates this way.
 //! - [`registry`]: one line per connector kind.
 //! - one directory per system (`http`, `calltouch`, `retailcrm`, `moysklad`, ...), each with its
 //!   settings, client, triggers, actions and an `emulator` that speaks the real wire format
@@ -24,6 +26,7 @@ pub mod connector;
 pub mod emulation;
 pub mod error;
 pub mod inbound;
+pub mod oauth;
 pub mod registry;
 pub mod secret;
 pub mod spec;
@@ -44,7 +47,7 @@ pub use connector::{
     Record, Settings, WebhookRequest,
 };
 pub use error::{ConnectorError, RetryAdvice};
-pub use secret::{Redactor, SecretString};
+pub use secret::{LiveSecrets, Redactor, SecretString};
 pub use spec::{
     ActionSpec, ConnectorSpec, DedupSpec, Delivery, FieldSpec, SettingSpec, TriggerSpec,
 };

@@ -2,8 +2,15 @@
 //! secret values from any text before it is written anywhere (logs, errors, run history,
 //! the database). Secrets leak in encoded forms too (a key in a query string is
 //! percent-encoded, a token in a JSON body is escaped), so every form is scrubbed.
+//!
+//! Most secrets are known when a connection is built, but some are not: an OAuth2
+//! connection receives new tokens while it runs. Those are added to [`LiveSecrets`], a
+//! set shared by reference, and every [`Redactor`] that was given the set (the
+//! connection's own and the engine's per-bundle one, through [`Redactor::merge`]) scrubs
+//! them from then on.
 
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -50,12 +57,62 @@ impl fmt::Display for SecretString {
     }
 }
 
+/// Secrets learned after a connection was built (refreshed OAuth2 tokens). Clones share
+/// one set: adding a secret to any clone makes every [`Redactor`] holding the set scrub it.
+#[derive(Clone, Default)]
+pub struct LiveSecrets {
+    forms: Arc<RwLock<Vec<String>>>,
+}
+
+impl LiveSecrets {
+    /// Scrub `secret` (in every encoding) from now on, wherever this set is held.
+    pub fn add(&self, secret: &str) {
+        let mut forms = self.forms.write().unwrap_or_else(|p| p.into_inner());
+        for form in forms_of(secret) {
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    /// Whether both handles are the same set.
+    pub fn same_set(&self, other: &LiveSecrets) -> bool {
+        Arc::ptr_eq(&self.forms, &other.forms)
+    }
+
+    fn redact_into(&self, out: &mut String) {
+        let forms = self.forms.read().unwrap_or_else(|p| p.into_inner());
+        for form in forms.iter() {
+            if out.contains(form.as_str()) {
+                *out = out.replace(form.as_str(), REDACTED);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.forms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+}
+
+impl fmt::Debug for LiveSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.forms.read().map(|f| f.len()).unwrap_or_default();
+        write!(f, "LiveSecrets({count} forms)")
+    }
+}
+
 /// Scrubs a set of secret values, in every encoding they may appear in, from text.
 #[derive(Clone, Default, Debug)]
 pub struct Redactor {
     /// Every form of every secret, longest first so a longer form is replaced before a
     /// shorter one that it contains.
     forms: Vec<String>,
+    /// Sets that grow while the connection runs (refreshed tokens), applied after `forms`.
+    live: Vec<LiveSecrets>,
 }
 
 impl Redactor {
@@ -68,38 +125,26 @@ impl Redactor {
 
     /// Add more secret values.
     pub fn extend(&mut self, secrets: impl IntoIterator<Item = String>) {
-        let mut pending: Vec<String> = secrets.into_iter().collect();
-        // A secret URL (a Bitrix24 incoming-webhook address) leaks through its parts
-        // too: a server echoing the request path, or a proxy logging the query.
-        let parts: Vec<String> = pending.iter().flat_map(|s| url_parts(s)).collect();
-        pending.extend(parts);
-        for secret in pending {
-            if secret.len() < MIN_REDACTABLE_LEN {
-                continue;
-            }
-            let percent = utf8_percent_encode(&secret, NON_ALPHANUMERIC).to_string();
-            let form = percent.replace("%20", "+");
-            // URL encoders leave the unreserved `-._~` as they are (RFC 3986), and form
-            // encoding also `*`: an API echoing the request shows these forms.
-            let unreserved = utf8_percent_encode(&secret, URL_UNRESERVED).to_string();
-            let form_urlencoded: String =
-                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            let json = serde_json::to_string(&secret).unwrap_or_default();
-            let json_inner = json.trim_matches('"').to_string();
-            for candidate in [
-                secret,
-                percent,
-                form,
-                unreserved,
-                form_urlencoded,
-                json_inner,
-            ] {
-                if !candidate.is_empty() && !self.forms.contains(&candidate) {
+        for secret in secrets {
+            for candidate in forms_of(&secret) {
+                if !self.forms.contains(&candidate) {
                     self.forms.push(candidate);
                 }
             }
         }
         self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    /// This redactor, also scrubbing whatever `live` learns later.
+    pub fn with_live(mut self, live: &LiveSecrets) -> Self {
+        self.add_live(live);
+        self
+    }
+
+    fn add_live(&mut self, live: &LiveSecrets) {
+        if !self.live.iter().any(|l| l.same_set(live)) {
+            self.live.push(live.clone());
+        }
     }
 
     /// Merge another redactor's secrets into this one.
@@ -110,11 +155,14 @@ impl Redactor {
             }
         }
         self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        for live in &other.live {
+            self.add_live(live);
+        }
     }
 
     /// Whether this redactor knows no secrets.
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty()
+        self.forms.is_empty() && self.live.iter().all(LiveSecrets::is_empty)
     }
 
     /// `text` with every known secret replaced by `[REDACTED]`.
@@ -125,8 +173,49 @@ impl Redactor {
                 out = out.replace(form.as_str(), REDACTED);
             }
         }
+        for live in &self.live {
+            live.redact_into(&mut out);
+        }
         out
     }
+}
+
+/// Every form `secret` can leak in: raw, percent-encoded (strictly, RFC 3986 and form
+/// style) and JSON-escaped, plus the parts of a secret URL. Empty for secrets too short to
+/// scrub.
+fn forms_of(secret: &str) -> Vec<String> {
+    let mut pending = vec![secret.to_string()];
+    // A secret URL (a Bitrix24 incoming-webhook address) leaks through its parts
+    // too: a server echoing the request path, or a proxy logging the query.
+    pending.extend(url_parts(secret));
+    let mut forms: Vec<String> = Vec::new();
+    for secret in pending {
+        if secret.len() < MIN_REDACTABLE_LEN {
+            continue;
+        }
+        let percent = utf8_percent_encode(&secret, NON_ALPHANUMERIC).to_string();
+        let form = percent.replace("%20", "+");
+        // URL encoders leave the unreserved `-._~` as they are (RFC 3986), and form
+        // encoding also `*`: an API echoing the request shows these forms.
+        let unreserved = utf8_percent_encode(&secret, URL_UNRESERVED).to_string();
+        let form_urlencoded: String =
+            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let json = serde_json::to_string(&secret).unwrap_or_default();
+        let json_inner = json.trim_matches('"').to_string();
+        for candidate in [
+            secret,
+            percent,
+            form,
+            unreserved,
+            form_urlencoded,
+            json_inner,
+        ] {
+            if !candidate.is_empty() && !forms.contains(&candidate) {
+                forms.push(candidate);
+            }
+        }
+    }
+    forms
 }
 
 /// The secret-bearing parts of a URL secret: its path (where webhook codes live), its
@@ -195,6 +284,22 @@ mod tests {
             r.redact(&format!("a={rfc3986}&b={form}")),
             "a=[REDACTED]&b=[REDACTED]"
         );
+    }
+
+    #[test]
+    fn live_secrets_are_scrubbed_by_every_redactor_holding_them() {
+        let live = LiveSecrets::default();
+        let connection = Redactor::new(["static-key-1".to_string()]).with_live(&live);
+        let mut bundle = Redactor::default();
+        bundle.merge(&connection);
+        assert_eq!(bundle.redact("tok-late-42"), "tok-late-42");
+        live.add("tok-late-42");
+        assert_eq!(connection.redact("a tok-late-42 b"), "a [REDACTED] b");
+        assert_eq!(
+            bundle.redact("x=tok-late-42&k=static-key-1"),
+            "x=[REDACTED]&k=[REDACTED]"
+        );
+        assert!(!bundle.is_empty());
     }
 
     #[test]

@@ -20,6 +20,7 @@ async fn parse_with(
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "alfa".into(),
+        oauth: Default::default(),
     };
     let connector = AlfaTrackKind
         .build(Settings::new(values, Default::default()), &ctx)
@@ -204,6 +205,7 @@ async fn unknown_events_are_configuration_errors_and_check_passes() {
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "alfa".into(),
+        oauth: Default::default(),
     };
     let connector = AlfaTrackKind.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();

@@ -1,75 +1,105 @@
-//! The amoCRM credential: an OAuth2 access token or a long-lived token, sent as
-//! `Authorization: Bearer <token>`. Everything that touches the token lives here, so that
-//! token refresh (a shared OAuth2 piece) can replace this module without the client,
-//! the actions or the error mapping changing.
+//! How amoCRM requests are authenticated: `Authorization: Bearer <token>` through the
+//! shared OAuth2 module ([`crate::oauth`]). With `refresh_token`, `client_id`,
+//! `client_secret` and `redirect_uri` the token is renewed at the account's
+//! `POST /oauth2/access_token` (a JSON body; amoCRM issues a new refresh token every time
+//! and the old one stops working); with only `access_token` it is a long-lived token, sent
+//! as given.
 
-use reqwest::RequestBuilder;
-
-use crate::connector::Settings;
+use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
-use crate::secret::SecretString;
+use crate::oauth::{BearerAuth, OAuthOptions, TokenEndpoint, TokenRequestFormat};
 
-/// The secret setting holding the token.
-pub const ACCESS_TOKEN_SETTING: &str = "access_token";
+/// The token endpoint's path on the account's own address.
+pub const TOKEN_PATH: &str = "/oauth2/access_token";
 
-/// The token requests are signed with.
-#[derive(Clone)]
-pub struct AccessToken {
-    token: SecretString,
-}
-
-impl AccessToken {
-    /// Read the token from a connection's settings. A blank token, or one with
-    /// whitespace inside (a copy-paste of `Bearer xxx`, or of two lines), is refused before
-    /// anything is sent.
-    pub fn from_settings(settings: &Settings) -> Result<Self, ConnectorError> {
-        let token = settings.require_secret(ACCESS_TOKEN_SETTING)?;
-        let raw = token.expose().trim();
-        if raw.is_empty() {
-            return Err(ConnectorError::Config(format!(
-                "secret setting `{ACCESS_TOKEN_SETTING}` is empty"
-            )));
-        }
-        if raw.chars().any(char::is_whitespace) {
-            return Err(ConnectorError::Config(format!(
-                "secret setting `{ACCESS_TOKEN_SETTING}` contains whitespace; give the bare token without `Bearer `"
-            )));
-        }
-        Ok(AccessToken {
-            token: SecretString::new(raw),
-        })
-    }
-
-    /// Sign a request.
-    pub fn authorize(&self, request: RequestBuilder) -> RequestBuilder {
-        request.bearer_auth(self.token.expose())
-    }
+/// The connection's authentication for the account at `base_url` (normalized, without
+/// `/api/v4`).
+pub fn bearer_auth(
+    settings: &Settings,
+    ctx: &BuildContext,
+    base_url: &str,
+) -> Result<BearerAuth, ConnectorError> {
+    BearerAuth::from_settings(
+        settings,
+        ctx,
+        OAuthOptions {
+            account: format!("amocrm:{base_url}"),
+            endpoint: TokenEndpoint {
+                url: format!("{base_url}{TOKEN_PATH}"),
+                format: TokenRequestFormat::Json,
+            },
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::{ACCESS_TOKEN, CLIENT_SECRET, REFRESH_TOKEN};
+    use crate::secret::SecretString;
+    use crate::transport::{HttpTransport, TransportConfig};
     use std::collections::BTreeMap;
 
-    fn settings(token: &str) -> Settings {
+    fn settings(secrets: &[(&str, &str)]) -> Settings {
         Settings::new(
-            serde_json::Map::new(),
-            BTreeMap::from([(ACCESS_TOKEN_SETTING.to_string(), SecretString::new(token))]),
+            serde_json::json!({"client_id": "integration-1"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            secrets
+                .iter()
+                .map(|(k, v)| (k.to_string(), SecretString::new(*v)))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn ctx() -> BuildContext {
+        BuildContext::new(
+            HttpTransport::new(TransportConfig::default()).unwrap(),
+            "amo",
         )
     }
 
     #[test]
+    fn long_lived_and_refreshing_connections_are_told_apart() {
+        let base = "https://shop.amocrm.ru";
+        let long_lived = bearer_auth(&settings(&[(ACCESS_TOKEN, "tok-12345")]), &ctx(), base);
+        assert!(!long_lived.unwrap().refreshes());
+        let oauth = bearer_auth(
+            &settings(&[
+                (ACCESS_TOKEN, "tok-12345"),
+                (REFRESH_TOKEN, "ref-12345"),
+                (CLIENT_SECRET, "shh-12345"),
+            ]),
+            &ctx(),
+            base,
+        )
+        .unwrap();
+        assert!(oauth.refreshes());
+        assert!(
+            oauth
+                .chain_identity()
+                .unwrap()
+                .starts_with("amocrm:https://shop.amocrm.ru#")
+        );
+    }
+
+    #[test]
     fn blank_or_prefixed_tokens_are_refused_without_showing_them() {
-        assert!(AccessToken::from_settings(&settings("  ")).is_err());
-        let err = AccessToken::from_settings(&settings("Bearer tok-12345"))
-            .err()
-            .unwrap()
-            .to_string();
+        let base = "https://shop.amocrm.ru";
+        assert!(bearer_auth(&settings(&[(ACCESS_TOKEN, "  ")]), &ctx(), base).is_err());
+        let err = bearer_auth(
+            &settings(&[(ACCESS_TOKEN, "Bearer tok-12345")]),
+            &ctx(),
+            base,
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(
             err.contains("whitespace") && !err.contains("tok-12345"),
             "{err}"
         );
-        assert!(AccessToken::from_settings(&settings(" tok-12345 ")).is_ok());
-        assert!(AccessToken::from_settings(&Settings::default()).is_err());
+        assert!(bearer_auth(&Settings::default(), &ctx(), base).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP side of the connector: connection settings, the account's rate limit, HAL
-//! JSON requests signed by [`AccessToken`], amoCRM's "204 = nothing found", and
-//! page-by-page reading through `_links.next`.
+//! JSON requests signed (and, for OAuth2 connections, refreshed on 401) by the shared
+//! [`BearerAuth`], amoCRM's "204 = nothing found", and page-by-page reading through
+//! `_links.next`.
 
 use std::time::Duration;
 
@@ -8,10 +9,11 @@ use chrono::FixedOffset;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::auth::AccessToken;
+use super::auth::bearer_auth;
 use super::errors::classify;
 use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
+use crate::oauth::BearerAuth;
 use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse, RateLimit};
 
 /// amoCRM's documented limit: 7 requests per second per account. No burst: requests are
@@ -28,7 +30,7 @@ pub const API_PREFIX: &str = "/api/v4";
 pub struct AmoClient {
     http: ConnectionClient,
     base_url: String,
-    token: AccessToken,
+    auth: BearerAuth,
     /// The account's time zone, for task deadlines given as dates.
     pub utc_offset: FixedOffset,
 }
@@ -70,7 +72,7 @@ impl AmoClient {
     /// Read the connection settings and join the account's limiter.
     pub fn new(settings: &Settings, ctx: &BuildContext) -> Result<Self, ConnectorError> {
         let base_url = normalize_base_url(&settings.require_str("base_url")?)?;
-        let token = AccessToken::from_settings(settings)?;
+        let auth = bearer_auth(settings, ctx, &base_url)?;
         let utc_offset = match settings.str("utc_offset") {
             Some(text) => parse_offset(&text).ok_or_else(|| {
                 ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
@@ -86,7 +88,7 @@ impl AmoClient {
         Ok(AmoClient {
             http,
             base_url,
-            token,
+            auth,
             utc_offset,
         })
     }
@@ -195,11 +197,8 @@ impl AmoClient {
         request: reqwest::RequestBuilder,
         not_found_is_none: bool,
     ) -> Result<Option<Value>, ConnectorError> {
-        let request = self
-            .token
-            .authorize(request)
-            .header(reqwest::header::ACCEPT, "application/hal+json");
-        let response = self.http.send(request).await?;
+        let request = request.header(reqwest::header::ACCEPT, "application/hal+json");
+        let response = self.auth.send(&self.http, request).await?;
         if response.status == 204 || (not_found_is_none && response.status == 404) {
             return Ok(None);
         }

@@ -5,7 +5,8 @@
 //! in a pipeline and status with tags, links and custom fields (create, update, the newest
 //! lead of a contact or of an e-mail), tasks, notes, and `ensure_custom_field`. Layout:
 //! - [`spec`]: settings and actions with their fields;
-//! - `auth`: the Bearer token (the one place that knows about it);
+//! - `auth`: the Bearer token through the shared OAuth2 module (long-lived or refreshed
+//!   at `/oauth2/access_token`);
 //! - `client`: HAL JSON requests, 204 as "nothing found", `_links.next` paging, the
 //!   account's 7-per-second limit;
 //! - `errors`: problem+json, the non-JSON 429, blocked-IP 403 → classified errors;
@@ -67,7 +68,8 @@ pub struct AmoCrmConnector {
 
 impl AmoCrmConnector {
     /// Build from a connection's settings (`base_url`, `access_token`, optional
-    /// `utc_offset`).
+    /// `utc_offset`, and for OAuth2 refresh `refresh_token`, `client_id`,
+    /// `client_secret`, `redirect_uri`).
     pub fn new(settings: &Settings, ctx: &BuildContext) -> Result<Self, ConnectorError> {
         Ok(AmoCrmConnector {
             amo: Amo {

@@ -2,6 +2,7 @@
 //! contacts, companies, leads (deals), tasks, notes and custom fields, with every input and
 //! output field. Bundles are validated against this table and the docs page lists it.
 
+use crate::oauth;
 use crate::spec::{ActionSpec, ConnectorSpec, DedupSpec, FieldSpec, field, setting};
 
 /// Action: find a contact by phone and/or e-mail.
@@ -249,6 +250,10 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             true,
             "OAuth2 access token or long-lived token, sent as `Authorization: Bearer <token>`",
         ),
+        oauth::REFRESH_TOKEN_SPEC,
+        oauth::CLIENT_ID_SPEC,
+        oauth::CLIENT_SECRET_SPEC,
+        oauth::REDIRECT_URI_SPEC,
         setting(
             "utc_offset",
             false,

@@ -19,6 +19,7 @@ async fn parse_with(
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "widget".into(),
+        oauth: Default::default(),
     };
     let connector = CallbackHunterKind
         .build(Settings::new(values, Default::default()), &ctx)
@@ -237,6 +238,7 @@ async fn check_passes_and_there_are_no_actions() {
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "widget".into(),
+        oauth: Default::default(),
     };
     let connector = CallbackHunterKind.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();

@@ -22,6 +22,7 @@ async fn parse(delivery: Delivery<'_>) -> Result<Vec<Value>, ConnectorError> {
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "ringostat".into(),
+        oauth: Default::default(),
     };
     let values: Map<String, Value> = json!({"project": "UA shop"}).as_object().cloned().unwrap();
     let connector = RingostatKind
@@ -306,6 +307,7 @@ async fn check_passes_and_both_triggers_are_webhooks() {
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "ringostat".into(),
+        oauth: Default::default(),
     };
     let connector = RingostatKind.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();

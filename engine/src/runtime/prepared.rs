@@ -123,6 +123,7 @@ impl PreparedBundle {
             let ctx = BuildContext {
                 http: http.with_rate_limit_override(connection.rate_limit),
                 connection_name: name.clone(),
+                oauth: Default::default(),
             };
             let connector = kind.build(settings, &ctx).map_err(|source| {
                 Box::new(PrepareError::Connector {

@@ -1,7 +1,9 @@
 //! An in-process amoCRM (API v4) on 127.0.0.1 for tests, examples and demos.
 //!
 //! It speaks the real wire format: `/api/v4/...` paths, `Authorization: Bearer` checked
-//! with a problem+json 401, HAL answers (`application/hal+json`, `_embedded`, `_links`),
+//! with a problem+json 401, the OAuth2 token endpoint `/oauth2/access_token` with
+//! rotating refresh tokens and access tokens a test can expire ([`oauth`]), HAL answers
+//! (`application/hal+json`, `_embedded`, `_links`),
 //! `query` search answering **204 with an empty body** when nothing matches, JSON arrays
 //! on create with `request_id` echoed, PATCH updates, problem+json `validation-errors`
 //! (unknown custom field ids or codes, statuses outside the pipeline, unknown users,
@@ -11,6 +13,7 @@
 //! ([`AmoCrmEmulator::log`]) and failures can be injected ([`AmoCrmEmulator::faults`]).
 
 mod activities;
+pub mod oauth;
 mod problem;
 mod routes;
 mod state;
@@ -23,6 +26,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use serde_json::{Value, json};
 
+pub use oauth::EmulatedOAuthClient;
 pub use problem::{FieldError, Problem};
 pub use state::{LOST, WON};
 
@@ -30,6 +34,7 @@ use crate::emulation::{
     EmulatedRateLimit, EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog,
     instrument,
 };
+use oauth::TokenState;
 use routes::Shared;
 use state::{Account, entity_type};
 
@@ -47,6 +52,9 @@ pub struct AmoCrmEmulatorConfig {
     /// When set, requests over this rate get 429 with a non-JSON body. Off by default
     /// so other tests never depend on timing.
     pub rate_limit: Option<EmulatedRateLimit>,
+    /// When set, the account has this OAuth2 integration: `token` is its access token and
+    /// `/oauth2/access_token` refreshes it. Without it `token` is a long-lived token.
+    pub oauth: Option<EmulatedOAuthClient>,
 }
 
 impl AmoCrmEmulatorConfig {
@@ -63,6 +71,14 @@ impl AmoCrmEmulatorConfig {
             ..Default::default()
         }
     }
+
+    /// The defaults with an OAuth2 integration ([`EmulatedOAuthClient::default`]).
+    pub fn with_oauth() -> Self {
+        AmoCrmEmulatorConfig {
+            oauth: Some(EmulatedOAuthClient::default()),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for AmoCrmEmulatorConfig {
@@ -76,6 +92,7 @@ impl Default for AmoCrmEmulatorConfig {
             ],
             task_types: vec![1, 2],
             rate_limit: None,
+            oauth: None,
         }
     }
 }
@@ -95,6 +112,7 @@ impl AmoCrmEmulator {
     /// When no loopback port can be bound.
     pub async fn start(config: AmoCrmEmulatorConfig) -> Self {
         let shared = Arc::new(Shared {
+            tokens: Mutex::new(TokenState::new(config.oauth.clone())),
             account: Mutex::new(Account::new(config)),
             rate: RateWindow::new(),
             arrivals: Mutex::new(Vec::new()),
@@ -139,6 +157,45 @@ impl AmoCrmEmulator {
     /// The accepted token.
     pub fn token(&self) -> String {
         self.lock().config.token.clone()
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, TokenState> {
+        self.shared.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Expire the current access token: every API request with it gets 401 until a
+    /// refresh (or [`AmoCrmEmulator::authorize_again`]) issues a new one.
+    pub fn expire_access_token(&self) {
+        self.tokens().expired = true;
+    }
+
+    /// The refresh token that works now (each works once), when OAuth2 is on.
+    pub fn refresh_token(&self) -> Option<String> {
+        self.tokens().refresh_token.clone()
+    }
+
+    /// Revoke the grant: the current refresh token stops working, so a refresh is refused
+    /// with "Token has been revoked" until the integration is authorized again.
+    pub fn revoke_refresh_token(&self) {
+        self.tokens().refresh_token = None;
+    }
+
+    /// Authorize the integration again (what an administrator does in amoCRM after a
+    /// revoked grant): a new access and refresh token pair replaces the current one.
+    /// Returns `(access_token, refresh_token)`.
+    pub fn authorize_again(&self) -> (String, String) {
+        let (access, refresh) = self.tokens().issue();
+        self.lock().config.token = access.clone();
+        (access, refresh)
+    }
+
+    /// Requests to the token endpoint so far.
+    pub fn token_requests(&self) -> usize {
+        self.log
+            .all()
+            .iter()
+            .filter(|r| r.path == oauth::TOKEN_PATH)
+            .count()
     }
 
     /// Every HTTP request received, oldest first (faulted ones too).

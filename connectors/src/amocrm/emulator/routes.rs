@@ -1,6 +1,7 @@
 //! The emulator's HTTP surface: the front door every request passes (arrival time, the
-//! optional 7-per-second limit answered with a non-JSON 429, the Bearer check answered
-//! with a problem+json 401), a dispatcher over `/api/v4/...` paths, and the read
+//! optional 7-per-second limit answered with a non-JSON 429, the token endpoint, the
+//! Bearer check answered with a problem+json 401, expired tokens included), a dispatcher
+//! over `/api/v4/...` paths, and the read
 //! endpoints: account, pipelines, entity lists with `query` / `filter[id]` / `order` /
 //! `with` / `page` / `limit` and `_links.next`, single records, custom-field lists.
 //! Writes live in `writes`.
@@ -14,6 +15,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::oauth::{TOKEN_PATH, TokenState, token_endpoint};
 use super::problem::{FieldError, Problem};
 use super::state::{Account, entity_type, matches_query};
 use super::{activities, writes};
@@ -22,6 +24,7 @@ use crate::emulation::{RateWindow, decode_pairs};
 /// State shared by the handlers.
 pub(crate) struct Shared {
     pub account: Mutex<Account>,
+    pub tokens: Mutex<TokenState>,
     pub rate: RateWindow,
     pub arrivals: Mutex<Vec<tokio::time::Instant>>,
 }
@@ -98,12 +101,17 @@ fn answer(shared: &Shared, parts: &axum::http::request::Parts, body: Bytes) -> R
     {
         return too_many_requests();
     }
+    if parts.method == Method::POST && parts.uri.path() == TOKEN_PATH {
+        return refresh(shared, parts, &body);
+    }
     let expected = format!("Bearer {}", lock(shared).config.token);
-    if parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .map(HeaderValue::as_bytes)
-        != Some(expected.as_bytes())
+    let expired = lock_tokens(shared).expired;
+    if expired
+        || parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes)
+            != Some(expected.as_bytes())
     {
         return Problem::new(401, "Unauthorized").into_response();
     }
@@ -116,6 +124,33 @@ fn answer(shared: &Shared, parts: &axum::http::request::Parts, body: Bytes) -> R
     let mut account = lock(shared);
     let result = dispatch(&mut account, &parts.method, &segments, &pairs, &body);
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn lock_tokens(shared: &Shared) -> std::sync::MutexGuard<'_, TokenState> {
+    shared.tokens.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The token endpoint; a new access token replaces the one the API accepts.
+fn refresh(shared: &Shared, parts: &axum::http::request::Parts, body: &Bytes) -> Response {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let now = lock(shared).now();
+    let mut issued = None;
+    let response = token_endpoint(
+        &mut lock_tokens(shared),
+        &content_type,
+        body,
+        now,
+        &mut issued,
+    );
+    if let Some(access) = issued {
+        lock(shared).config.token = access;
+    }
+    response
 }
 
 fn dispatch(

@@ -166,6 +166,7 @@ async fn settings_are_checked_when_the_connector_is_built() {
                 &BuildContext {
                     http: transport(),
                     connection_name: "amo".into(),
+                    oauth: Default::default(),
                 },
             )
             .err()

@@ -49,6 +49,7 @@ async fn many_concurrent_calls_never_exceed_seven_in_any_second() {
             &BuildContext {
                 http: transport(),
                 connection_name: "amo".into(),
+                oauth: Default::default(),
             },
         )
         .unwrap();

@@ -6,6 +6,7 @@ mod conformance;
 mod contacts;
 mod leads;
 mod limits;
+mod oauth;
 mod tasks;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,7 @@ impl ConformanceTarget for Target {
                         Duration::from_secs(1),
                     ))),
                     connection_name: "amo".into(),
+                    oauth: Default::default(),
                 },
             )
             .expect("connector builds")

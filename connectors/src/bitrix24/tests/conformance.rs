@@ -150,6 +150,7 @@ async fn bad_webhook_settings_are_refused_when_built_without_quoting_them() {
                 &BuildContext {
                     http: transport(),
                     connection_name: "crm".into(),
+                    oauth: Default::default(),
                 },
             )
             .err()

@@ -77,6 +77,7 @@ fn build_connector(webhook_url: &str, transport: &HttpTransport) -> Arc<dyn Conn
             &BuildContext {
                 http: transport.clone(),
                 connection_name: "crm".into(),
+                oauth: Default::default(),
             },
         )
         .expect("connector builds")

@@ -68,6 +68,7 @@ fn build(
         &BuildContext {
             http: fast(http),
             connection_name: "calltouch".into(),
+            oauth: Default::default(),
         },
     )
 }

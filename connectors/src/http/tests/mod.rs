@@ -111,6 +111,7 @@ fn build_with(
     let ctx = BuildContext {
         http: transport.clone(),
         connection_name: "api".into(),
+        oauth: Default::default(),
     };
     HttpKind.build(Settings::new(values, secrets), &ctx)
 }

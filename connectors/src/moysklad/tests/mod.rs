@@ -35,6 +35,7 @@ fn connector_for(emulator: &MoySkladEmulator, token: &str) -> Arc<dyn Connector>
     let ctx = BuildContext {
         http: HttpTransport::new(TransportConfig::default()).unwrap(),
         connection_name: "sklad".into(),
+        oauth: Default::default(),
     };
     MoySkladKind.build(settings, &ctx).unwrap()
 }

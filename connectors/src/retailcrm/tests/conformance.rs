@@ -115,6 +115,7 @@ async fn settings_are_checked_when_the_connector_is_built() {
                 &BuildContext {
                     http: crate::conformance::transport(),
                     connection_name: "shop".into(),
+                    oauth: Default::default(),
                 },
             )
             .err()

@@ -57,6 +57,7 @@ impl ConformanceTarget for Target {
                         std::time::Duration::from_secs(1),
                     ))),
                     connection_name: "shop".into(),
+                    oauth: Default::default(),
                 },
             )
             .expect("connector builds")
