@@ -41,6 +41,7 @@ pub mod http;
 pub mod moysklad;
 pub mod retailcrm;
 pub mod ringostat;
+pub mod salesforce;
 
 pub use connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,

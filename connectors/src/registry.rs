@@ -15,6 +15,7 @@ pub fn kinds() -> Vec<&'static dyn ConnectorKind> {
         &crate::ringostat::RingostatKind,
         &crate::bitrix24::Bitrix24Kind,
         &crate::amocrm::AmoCrmKind,
+        &crate::salesforce::SalesforceKind,
     ]
 }
 
