@@ -119,6 +119,9 @@ pub struct BenchReport {
     pub cost: Cost,
     /// Time per store method (`store.*`) and connector operation (`<connection>.*`).
     pub operations: BTreeMap<String, OperationTime>,
+    /// Transactions that committed the chains' writes (steps' marks and outcomes,
+    /// settlements); several writes share one under group commit.
+    pub chain_commits: u64,
     /// The end-state check.
     pub verification: Verification,
 }
@@ -142,6 +145,22 @@ impl BenchReport {
         .map(|t| t.calls)
         .sum();
         writes as f64 / self.items.kept.max(1) as f64
+    }
+
+    /// Chain writes (step marks, outcomes, settlements) per transaction that committed them.
+    pub fn chain_writes_per_commit(&self) -> f64 {
+        let writes: u64 = [
+            "begin_step",
+            "finish_step",
+            "settle_item",
+            "finish_step_and_begin",
+            "finish_step_and_settle",
+        ]
+        .iter()
+        .filter_map(|m| self.operations.get(&format!("store.{m}")))
+        .map(|t| t.calls)
+        .sum();
+        writes as f64 / self.chain_commits.max(1) as f64
     }
 }
 
@@ -242,6 +261,10 @@ pub fn render_text(report: &BenchReport) -> String {
         (
             "store writes per kept item",
             format!("{:.2}", report.store_writes_per_kept_item()),
+        ),
+        (
+            "chain writes per commit (group commit)",
+            format!("{:.1}", report.chain_writes_per_commit()),
         ),
     ];
     for (name, value) in rows {

@@ -34,6 +34,7 @@ pub struct BenchRun {
     engine: Engine,
     probe: Arc<StoreProbe>,
     connector_timings: Arc<Timings>,
+    sqlite: Arc<SqliteStore>,
     db_path: PathBuf,
     // Removed (with the database) when the run is dropped.
     _dir: tempfile::TempDir,
@@ -77,10 +78,10 @@ impl BenchRun {
             .tempdir()
             .map_err(|e| BenchError::Setup(format!("cannot create a temporary directory: {e}")))?;
         let db_path = dir.path().join("ferry.db");
-        let sqlite = SqliteStore::open(&db_path).await?;
+        let sqlite = Arc::new(SqliteStore::open(&db_path).await?);
         sqlite.migrate().await?;
         let probe = Arc::new(StoreProbe::default());
-        let store: Arc<dyn Store> = Arc::new(TimedStore::new(Arc::new(sqlite), probe.clone()));
+        let store: Arc<dyn Store> = Arc::new(TimedStore::new(sqlite.clone(), probe.clone()));
 
         let bundle = bench_bundle(&BundleParams {
             calltouch_url: crms.calltouch_url(),
@@ -111,6 +112,7 @@ impl BenchRun {
             engine,
             probe,
             connector_timings,
+            sqlite,
             db_path,
             _dir: dir,
         })
@@ -127,6 +129,7 @@ impl BenchRun {
     /// Time one tick (poll every page, then drain), then measure and verify.
     pub async fn run(mut self) -> Result<BenchReport, BenchError> {
         let rss_before = memory_mib().map(|(now, _)| now);
+        let chain_commits_before = self.sqlite.chain_write_transactions();
         let cpu_before = cpu_now(CRM_THREAD_NAME);
         let crm_cpu_before = self.crms.process_cpu_s();
         let start = Instant::now();
@@ -140,6 +143,7 @@ impl BenchRun {
             }
         };
         let wall = start.elapsed();
+        let chain_commits = self.sqlite.chain_write_transactions() - chain_commits_before;
         let mut cpu = cpu_now(CRM_THREAD_NAME).since(&cpu_before);
         if let (Some(before), Some(after)) = (crm_cpu_before, self.crms.process_cpu_s()) {
             // The CRMs' own process: its CPU is theirs, and part of the whole.
@@ -226,6 +230,7 @@ impl BenchRun {
                 database_mib: database_mib(&self.db_path),
             },
             operations: operations.into_iter().collect::<BTreeMap<_, _>>(),
+            chain_commits,
             verification,
         })
     }

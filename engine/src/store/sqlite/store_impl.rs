@@ -1,13 +1,15 @@
 //! [`Store`] on SQLite: the shared statements of [`crate::store::sql`], run on the writer
 //! connection (every write and the claim) or the reader pool (history and counts).
 //! Multi-statement writes use `BEGIN IMMEDIATE`, which takes the write lock up front so a
-//! transaction never fails half-way on a lock upgrade.
+//! transaction never fails half-way on a lock upgrade. The writes an item makes while its
+//! chain runs go through [`group_commit`](super::group_commit) instead.
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
+use super::group_commit::FencedWrite;
 use crate::store::records::{
     self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow,
 };
@@ -183,45 +185,17 @@ impl Store for SqliteStore {
     }
 
     async fn begin_step(&self, begin: StepBegin) -> Result<(), StoreError> {
-        let done = sqlx::query(sql::BEGIN_STEP)
-            .bind(begin.item_id)
-            .bind(&begin.claim_token)
-            .bind(&begin.step_id)
-            .bind(i64::from(begin.attempt))
-            .bind(begin.now)
-            .execute(&self.writer)
-            .await?;
-        records::fenced(done.rows_affected(), begin.item_id)
+        self.commits.write(FencedWrite::Begin(begin)).await
     }
 
     async fn finish_step(&self, finish: StepFinish) -> Result<(), StoreError> {
         records::check_step_outcome(finish.status, finish.item_id, &finish.step_id)?;
-        let done = sqlx::query(sql::FINISH_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .execute(&self.writer)
-            .await?;
-        records::fenced(done.rows_affected(), finish.item_id)
+        self.commits.write(FencedWrite::Finish(finish)).await
     }
 
     async fn settle_item(&self, settle: ItemSettle) -> Result<(), StoreError> {
         records::check_settle(&settle)?;
-        let done = sqlx::query(sql::SETTLE_ITEM)
-            .bind(settle.item_id)
-            .bind(&settle.claim_token)
-            .bind(settle.status.as_str())
-            .bind(settle.due_at)
-            .bind(&settle.error)
-            .bind(settle.now)
-            .execute(&self.writer)
-            .await?;
-        records::fenced(done.rows_affected(), settle.item_id)
+        self.commits.write(FencedWrite::Settle(settle)).await
     }
 
     async fn finish_step_and_begin(
@@ -230,21 +204,9 @@ impl Store for SqliteStore {
         begin: StepBegin,
     ) -> Result<(), StoreError> {
         records::check_step_pair(&finish, &begin)?;
-        let done = sqlx::query(sql::FINISH_AND_BEGIN_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .bind(&begin.step_id)
-            .bind(i64::from(begin.attempt))
-            .execute(&self.writer)
-            .await?;
-        // One statement: both rows or, fenced out, neither.
-        records::fenced(done.rows_affected(), finish.item_id)
+        self.commits
+            .write(FencedWrite::FinishAndBegin(finish, begin))
+            .await
     }
 
     async fn finish_step_and_settle(
@@ -253,32 +215,9 @@ impl Store for SqliteStore {
         settle: ItemSettle,
     ) -> Result<(), StoreError> {
         records::check_step_and_settle(&finish, &settle)?;
-        let mut tx = self.write_tx().await?;
-        let recorded = sqlx::query(sql::FINISH_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .execute(&mut *tx)
-            .await?;
-        // Fenced out: dropping the transaction rolls back; nothing is written.
-        records::fenced(recorded.rows_affected(), finish.item_id)?;
-        let settled = sqlx::query(sql::SETTLE_ITEM)
-            .bind(settle.item_id)
-            .bind(&settle.claim_token)
-            .bind(settle.status.as_str())
-            .bind(settle.due_at)
-            .bind(&settle.error)
-            .bind(settle.now)
-            .execute(&mut *tx)
-            .await?;
-        records::fenced(settled.rows_affected(), settle.item_id)?;
-        tx.commit().await?;
-        Ok(())
+        self.commits
+            .write(FencedWrite::FinishAndSettle(finish, settle))
+            .await
     }
 
     async fn release_claims(&self, worker: &str) -> Result<u64, StoreError> {
