@@ -71,15 +71,38 @@ async fn fetch(client: &AmoClient, entity: EntityType) -> Result<Vec<FieldInfo>,
     Ok(fields.iter().filter_map(FieldInfo::from_api).collect())
 }
 
-/// How a `custom_fields` key addresses a field.
+/// How a `custom_fields` key (or an `external_id_field`) addresses a field: digits are an
+/// id, UPPER_CASE is a code, anything else is the field's name.
 #[derive(Debug, Clone, PartialEq)]
-enum FieldKey {
+pub enum FieldKey {
+    /// The field's id.
     Id(i64),
+    /// The field's code (`UTM_SOURCE`).
     Code(String),
+    /// The field's name as shown in amoCRM.
     Name(String),
 }
 
-fn field_key(key: &str) -> FieldKey {
+impl FieldKey {
+    /// Whether an entry of a record's `custom_fields_values` is this field. Records carry
+    /// `field_id`, `field_code` and `field_name`, so no catalog lookup is needed; names
+    /// compare ignoring case and surrounding spaces.
+    pub fn is_entry(&self, entry: &Value) -> bool {
+        match self {
+            FieldKey::Id(id) => entry.get("field_id").and_then(Value::as_i64) == Some(*id),
+            FieldKey::Code(code) => {
+                entry.get("field_code").and_then(Value::as_str) == Some(code.as_str())
+            }
+            FieldKey::Name(name) => entry
+                .get("field_name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.trim().to_lowercase() == name.trim().to_lowercase()),
+        }
+    }
+}
+
+/// How `key` addresses a field.
+pub fn field_key(key: &str) -> FieldKey {
     let key = key.trim();
     if !key.is_empty()
         && key.chars().all(|c| c.is_ascii_digit())
@@ -227,20 +250,39 @@ pub fn values_by_name(entity: &Value) -> Value {
                 .map(str::to_string)
                 .or_else(|| field.get("field_id").map(|id| id.to_string()));
             let Some(key) = key else { continue };
-            let values: Vec<Value> = field
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|v| v.iter().filter_map(|v| v.get("value").cloned()).collect())
-                .unwrap_or_default();
-            let value = match values.len() {
-                0 => Value::Null,
-                1 => values.into_iter().next().unwrap_or_default(),
-                _ => Value::Array(values),
-            };
-            out.insert(key, value);
+            out.insert(key, entry_value(field));
         }
     }
     Value::Object(out)
+}
+
+/// A `custom_fields_by_id` output object: field id (as text) → the value, or a list when
+/// the field holds several. Field names may hold spaces, which paths cannot; ids never do.
+pub fn values_by_id(entity: &Value) -> Value {
+    let mut out = Map::new();
+    if let Some(Value::Array(fields)) = entity.get("custom_fields_values") {
+        for field in fields {
+            let Some(id) = field.get("field_id").and_then(Value::as_i64) else {
+                continue;
+            };
+            out.insert(id.to_string(), entry_value(field));
+        }
+    }
+    Value::Object(out)
+}
+
+/// The value of one `custom_fields_values` entry: null, the one value, or a list.
+fn entry_value(field: &Value) -> Value {
+    let values: Vec<Value> = field
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().filter_map(|v| v.get("value").cloned()).collect())
+        .unwrap_or_default();
+    match values.len() {
+        0 => Value::Null,
+        1 => values.into_iter().next().unwrap_or_default(),
+        _ => Value::Array(values),
+    }
 }
 
 /// Every value of the field with `code` (`PHONE`, `EMAIL`) as text.
@@ -303,5 +345,19 @@ mod tests {
             values_by_name(&json!({"custom_fields_values": null})),
             json!({})
         );
+        assert_eq!(
+            values_by_id(&entity),
+            json!({"1": ["+7 999", "8 916"], "2": "GA1.2"})
+        );
+    }
+
+    #[test]
+    fn keys_match_record_entries_by_id_code_or_name() {
+        let entry = json!({"field_id": 2, "field_name": "GA client id", "field_code": "GA_CID"});
+        assert!(field_key("2").is_entry(&entry));
+        assert!(field_key("GA_CID").is_entry(&entry));
+        assert!(field_key(" ga client ID ").is_entry(&entry));
+        assert!(!field_key("3").is_entry(&entry));
+        assert!(!field_key("Client id").is_entry(&entry));
     }
 }

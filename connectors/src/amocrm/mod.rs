@@ -3,7 +3,8 @@
 //! Contacts and companies (find by phone / e-mail / name, create with duplicate
 //! handling, update that adds phones, e-mails and tags instead of replacing them), leads
 //! in a pipeline and status with tags, links and custom fields (create, update, the newest
-//! lead of a contact or of an e-mail), tasks, notes, and `ensure_custom_field`. Layout:
+//! lead of a contact, of an e-mail or holding an external id), tasks, notes, and
+//! `ensure_custom_field`. Layout:
 //! - [`spec`]: settings and actions with their fields;
 //! - `auth`: the Bearer token through the shared OAuth2 module (long-lived or refreshed
 //!   at `/oauth2/access_token`);
@@ -148,6 +149,7 @@ impl Connector for AmoCrmConnector {
             spec::UPDATE_LEAD => leads::update(amo, input).await,
             spec::FIND_LEAD_BY_CONTACT => leads::find_by_contact(amo, input).await,
             spec::FIND_NEWEST_LEAD_BY_EMAIL => leads::find_newest_by_email(amo, input).await,
+            spec::FIND_LEAD => leads::find_by_external_id(amo, input).await,
             spec::CREATE_TASK => tasks::create_task(amo, input).await,
             spec::CREATE_NOTE => tasks::create_note(amo, input, call.idempotency_key).await,
             spec::ENSURE_CUSTOM_FIELD => self.ensure_custom_field(input).await,
@@ -167,6 +169,6 @@ impl Connector for AmoCrmConnector {
                 )));
             }
         };
-        actions::parties::find_by_key(&self.amo, party, call.key, call.value).await
+        actions::parties::find_by_key(&self.amo, party, call.key, call.value, call.input).await
     }
 }

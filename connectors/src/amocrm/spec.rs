@@ -25,6 +25,8 @@ pub const UPDATE_LEAD: &str = "update_lead";
 pub const FIND_LEAD_BY_CONTACT: &str = "find_lead_by_contact";
 /// Action: the newest lead of the contact(s) with an e-mail.
 pub const FIND_NEWEST_LEAD_BY_EMAIL: &str = "find_newest_lead_by_email";
+/// Action: the newest lead holding an external id.
+pub const FIND_LEAD: &str = "find_lead";
 /// Action: create a task.
 pub const CREATE_TASK: &str = "create_task";
 /// Action: add a note to a lead, contact or company.
@@ -42,14 +44,34 @@ const TAGS_INPUT: FieldSpec = field(
     false,
     "Tags: a list, or one string separated by `|` or `,`; on update they are added to the existing tags",
 );
+const EXTERNAL_ID_INPUT: FieldSpec = field(
+    "external_id",
+    false,
+    "An id of the record in another system (a GA client id, a tracking request id), written into `external_id_field`; lookups by `external_id` compare the whole value",
+);
+const EXTERNAL_ID_FIELD_INPUT: FieldSpec = field(
+    "external_id_field",
+    false,
+    "The custom field holding `external_id`: an id (digits), a code (UPPER_CASE) or a name; required with `external_id`",
+);
 const RESPONSIBLE_INPUT: FieldSpec = field(
     "responsible_user_id",
     false,
     "Id of the responsible amoCRM user",
 );
 
+const CUSTOM_FIELDS_BY_ID_OUTPUT: FieldSpec = field(
+    "custom_fields_by_id",
+    false,
+    "The same values keyed by field id (for fields whose names have spaces): `custom_fields_by_id.512345`",
+);
+
 const CONTACT_OUTPUTS: &[FieldSpec] = &[
-    field("found", false, "Whether a contact was found (lookups only)"),
+    field(
+        "found",
+        false,
+        "Whether an existing contact was found; on create_contact, true when `dedup` found one (the fields below are then the found contact's) and absent after a create, which sets only `id` and `updated_at`",
+    ),
     field("id", false, "Contact id (null when not found)"),
     field("name", false, "Full name"),
     field("first_name", false, "First name"),
@@ -68,12 +90,17 @@ const CONTACT_OUTPUTS: &[FieldSpec] = &[
         false,
         "Custom field values: an object of field name → value (a list when several)",
     ),
+    CUSTOM_FIELDS_BY_ID_OUTPUT,
     field("created_at", false, "Creation time, unix seconds"),
     field("updated_at", false, "Last change, unix seconds"),
 ];
 
 const COMPANY_OUTPUTS: &[FieldSpec] = &[
-    field("found", false, "Whether a company was found (lookups only)"),
+    field(
+        "found",
+        false,
+        "Whether an existing company was found; on create_company, true when `dedup` found one (the fields below are then the found company's) and absent after a create, which sets only `id` and `updated_at`",
+    ),
     field("id", false, "Company id (null when not found)"),
     field("name", false, "Company name"),
     field("phone", false, "First phone as stored"),
@@ -84,6 +111,7 @@ const COMPANY_OUTPUTS: &[FieldSpec] = &[
         false,
         "Custom field values: field name → value",
     ),
+    CUSTOM_FIELDS_BY_ID_OUTPUT,
     field("created_at", false, "Creation time, unix seconds"),
     field("updated_at", false, "Last change, unix seconds"),
 ];
@@ -115,6 +143,7 @@ const LEAD_FOUND_OUTPUTS: &[FieldSpec] = &[
         false,
         "Custom field values: field name → value",
     ),
+    CUSTOM_FIELDS_BY_ID_OUTPUT,
     field("created_at", false, "Creation time, unix seconds"),
     field("updated_at", false, "Last change, unix seconds"),
     field("contact_id", false, "The contact whose lead this is"),
@@ -146,6 +175,8 @@ const LEAD_INPUTS: &[FieldSpec] = &[
     field("company_id", false, "Company to link"),
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
+    EXTERNAL_ID_INPUT,
+    EXTERNAL_ID_FIELD_INPUT,
 ];
 
 const UPDATE_LEAD_INPUTS: &[FieldSpec] = &[
@@ -163,6 +194,8 @@ const UPDATE_LEAD_INPUTS: &[FieldSpec] = &[
     field("company_id", false, "Company to link"),
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
+    EXTERNAL_ID_INPUT,
+    EXTERNAL_ID_FIELD_INPUT,
 ];
 
 const CONTACT_INPUTS: &[FieldSpec] = &[
@@ -183,6 +216,8 @@ const CONTACT_INPUTS: &[FieldSpec] = &[
     field("company_id", false, "Company to link"),
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
+    EXTERNAL_ID_INPUT,
+    EXTERNAL_ID_FIELD_INPUT,
 ];
 
 const UPDATE_CONTACT_INPUTS: &[FieldSpec] = &[
@@ -204,6 +239,8 @@ const UPDATE_CONTACT_INPUTS: &[FieldSpec] = &[
     field("company_id", false, "Company to link"),
     TAGS_INPUT,
     CUSTOM_FIELDS_INPUT,
+    EXTERNAL_ID_INPUT,
+    EXTERNAL_ID_FIELD_INPUT,
 ];
 
 const COMPANY_INPUTS: &[FieldSpec] = &[
@@ -265,10 +302,13 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     actions: &[
         ActionSpec {
             name: FIND_CONTACT,
-            description: "Find a contact by phone (last 10 digits compared), then by e-mail (case-insensitive)",
+            description: "Find a contact by id, then phone (last 10 digits compared), then e-mail (case-insensitive), then external id (whole value); each only when given",
             inputs: &[
+                field("id", false, "Contact id"),
                 field("phone", false, "Phone in any format"),
                 field("email", false, "E-mail"),
+                EXTERNAL_ID_INPUT,
+                EXTERNAL_ID_FIELD_INPUT,
             ],
             open_inputs: false,
             outputs: CONTACT_OUTPUTS,
@@ -280,10 +320,10 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             description: "Create a contact (POST /api/v4/contacts)",
             inputs: CONTACT_INPUTS,
             open_inputs: false,
-            outputs: WRITE_OUTPUTS,
+            outputs: CONTACT_OUTPUTS,
             outputs_from_input: None,
             dedup: Some(DedupSpec {
-                search_keys: &["phone", "email"],
+                search_keys: &["phone", "email", "external_id"],
                 update_action: Some(UPDATE_CONTACT),
             }),
         },
@@ -298,8 +338,9 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         },
         ActionSpec {
             name: FIND_COMPANY,
-            description: "Find a company by phone, then e-mail, then name (exact, case-insensitive)",
+            description: "Find a company by id, then phone, then e-mail, then name (exact, case-insensitive); each only when given",
             inputs: &[
+                field("id", false, "Company id"),
                 field("name", false, "Company name"),
                 field("phone", false, "Phone in any format"),
                 field("email", false, "E-mail"),
@@ -314,7 +355,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             description: "Create a company (POST /api/v4/companies)",
             inputs: COMPANY_INPUTS,
             open_inputs: false,
-            outputs: WRITE_OUTPUTS,
+            outputs: COMPANY_OUTPUTS,
             outputs_from_input: None,
             dedup: Some(DedupSpec {
                 search_keys: &["name", "phone", "email"],
@@ -370,6 +411,28 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
             description: "The newest lead of the contact(s) with this e-mail",
             inputs: &[
                 field("email", true, "E-mail of the contact"),
+                field("pipeline_id", false, "Only leads in this pipeline"),
+                field(
+                    "only_open",
+                    false,
+                    "Skip closed leads (statuses 142 and 143); default false",
+                ),
+            ],
+            open_inputs: false,
+            outputs: LEAD_FOUND_OUTPUTS,
+            outputs_from_input: None,
+            dedup: None,
+        },
+        ActionSpec {
+            name: FIND_LEAD,
+            description: "The newest lead whose `external_id_field` holds `external_id` (the whole value), with its first contact",
+            inputs: &[
+                field("external_id", true, "The value to find"),
+                field(
+                    "external_id_field",
+                    true,
+                    "The lead custom field holding it: an id (digits), a code (UPPER_CASE) or a name",
+                ),
                 field("pipeline_id", false, "Only leads in this pipeline"),
                 field(
                     "only_open",

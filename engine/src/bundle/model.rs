@@ -321,8 +321,21 @@ pub enum Normalizer {
 pub struct Dedup {
     /// Input fields searched by, in priority order; an empty value is skipped.
     pub search_by: Vec<String>,
+    /// Whether a key that finds nothing hands over to the next one.
+    pub search: SearchOrder,
     /// What to do with a found record.
     pub on_found: OnFound,
+}
+
+/// How the keys of `search_by` are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchOrder {
+    /// Each key with a value in turn, until one finds a record (`in_turn`, the default).
+    #[default]
+    InTurn,
+    /// Only the first key that has a value: when it finds nothing, the record is created
+    /// (`first_present`: "search by phone; only without a phone, by e-mail").
+    FirstPresent,
 }
 
 /// What to do when duplicate search finds a record.

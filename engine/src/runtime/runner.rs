@@ -18,7 +18,7 @@ use super::item_keys::{compute_vars, dedup_lock_keys, idempotency_key};
 use super::key_locks::KeyLocks;
 use super::prepared::PreparedBundle;
 use super::step_writes::StepWrites;
-use crate::bundle::{OnFound, Step};
+use crate::bundle::{OnFound, SearchOrder, Step};
 use crate::clock::Clock;
 use crate::expr::{EvalContext, evaluate_condition, evaluate_inputs};
 use crate::store::{
@@ -376,7 +376,8 @@ impl StepRun<'_> {
     }
 
     /// Search by each dedup key in priority order (or, for an uncertain step without
-    /// dedup, nothing to search by). Empty values are skipped.
+    /// dedup, nothing to search by). Empty values are skipped; with
+    /// `search: first_present` only the first key with a value is searched.
     async fn search_existing(
         &self,
         connector: &dyn ferry_connectors::Connector,
@@ -400,6 +401,9 @@ impl StepRun<'_> {
             };
             if let Some(found) = connector.find(call).await? {
                 return Ok(Some((field.clone(), found)));
+            }
+            if dedup.search == SearchOrder::FirstPresent {
+                break;
             }
         }
         Ok(None)

@@ -26,8 +26,44 @@ pub fn repo_root() -> PathBuf {
 
 /// A template from `bundles/`, with connection settings overridden (emulator addresses).
 pub fn template(relative: &str, overrides: &[(&str, &str, String)]) -> Bundle {
+    edited_template(relative, &[], overrides)
+}
+
+/// The marker of the lines an integrator edits in a template.
+const EDIT_MARKER: &str = "# EDIT";
+
+/// A template from `bundles/` edited the way an integrator edits it: each `(from, to)`
+/// replaces text in the value part (before the `# EDIT` comment) of every line marked
+/// `# EDIT` that holds `from` (ids of the emulated account put in place of the example
+/// ones). An edit that matches no marked line panics, so a test notices when its template
+/// changes. Connection settings are then overridden as in [`template`].
+pub fn edited_template(
+    relative: &str,
+    edits: &[(&str, String)],
+    overrides: &[(&str, &str, String)],
+) -> Bundle {
     let path = repo_root().join("bundles").join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let original =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+    for (from, to) in edits {
+        let mut edited = 0;
+        for line in lines.iter_mut() {
+            let Some(marker) = line.find(EDIT_MARKER) else {
+                continue;
+            };
+            let (value, comment) = line.split_at(marker);
+            if value.contains(from) {
+                *line = format!("{}{comment}", value.replace(from, to));
+                edited += 1;
+            }
+        }
+        assert!(
+            edited > 0,
+            "{relative}: no line marked `{EDIT_MARKER}` holds `{from}`"
+        );
+    }
+    let text = lines.join("\n");
     let mut bundle =
         parse_bundle(&path, &text).unwrap_or_else(|d| panic!("{}:\n{d}", path.display()));
     for (connection, key, value) in overrides {

@@ -1,6 +1,7 @@
 //! Leads (deals): create in a pipeline and status with links, tags and custom fields;
-//! update; find a contact's newest lead, or the newest lead of the contact(s) with an
-//! e-mail ("find the newest deal by the contact's e-mail").
+//! update; find a contact's newest lead, the newest lead of the contact(s) with an
+//! e-mail ("find the newest deal by the contact's e-mail"), or the newest lead holding an
+//! external id (the deal a tracking system's request created).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::super::client::created_id;
 use super::super::inputs::{EntityType, Inputs};
 use super::Amo;
+use super::external::{self, ExternalId};
 use super::parties::{Party, by_email};
 use super::records::{is_closed, lead_record, linked_ids, write_record};
 use crate::connector::Record;
@@ -51,10 +53,10 @@ async fn body(
             body.insert(name.into(), id.into());
         }
     }
-    if let Some(custom) = inputs.object("custom_fields")? {
+    if let Some(custom) = external::custom_fields(inputs)? {
         let values = amo
             .fields
-            .values(&amo.client, EntityType::Leads, inputs, custom)
+            .values(&amo.client, EntityType::Leads, inputs, &custom)
             .await?;
         if !values.is_empty() {
             body.insert("custom_fields_values".into(), Value::Array(values));
@@ -168,6 +170,14 @@ async fn leads_by_ids(amo: &Amo, ids: &[i64]) -> Result<Vec<Value>, ConnectorErr
     Ok(leads)
 }
 
+/// What "newest" orders by: creation time, then id.
+fn newest_key(lead: &Value) -> (i64, i64) {
+    (
+        lead.get("created_at").and_then(Value::as_i64).unwrap_or(0),
+        lead.get("id").and_then(Value::as_i64).unwrap_or(0),
+    )
+}
+
 /// The newest (by creation time, then id) of the leads `owners` maps to their contact.
 async fn newest(
     amo: &Amo,
@@ -179,16 +189,10 @@ async fn newest(
     }
     let ids: Vec<i64> = owners.keys().copied().collect();
     let leads = leads_by_ids(amo, &ids).await?;
-    let key = |lead: &Value| {
-        (
-            lead.get("created_at").and_then(Value::as_i64).unwrap_or(0),
-            lead.get("id").and_then(Value::as_i64).unwrap_or(0),
-        )
-    };
     let best = leads
         .iter()
         .filter(|l| filter.keeps(l))
-        .max_by_key(|l| key(l));
+        .max_by_key(|l| newest_key(l));
     let contact = best
         .and_then(|l| l.get("id")?.as_i64())
         .and_then(|id| owners.get(&id).copied());
@@ -237,4 +241,24 @@ pub async fn find_newest_by_email(
         }
     }
     newest(amo, owners, &filter).await
+}
+
+/// `find_lead`: the newest lead whose `external_id_field` holds `external_id`, with its
+/// first linked contact.
+pub async fn find_by_external_id(
+    amo: &Amo,
+    input: &Map<String, Value>,
+) -> Result<Record, ConnectorError> {
+    let inputs = Inputs::new("find_lead", input);
+    inputs.required_text(external::VALUE_INPUT)?;
+    let id = ExternalId::from_inputs(&inputs)?
+        .ok_or_else(|| inputs.bad(external::VALUE_INPUT, "is required and was empty"))?;
+    let filter = LeadFilter::from(&inputs)?;
+    let leads = external::search(amo, EntityType::Leads, &id, "contacts").await?;
+    let best = leads
+        .iter()
+        .filter(|l| filter.keeps(l))
+        .max_by_key(|l| newest_key(l));
+    let contact = best.and_then(|l| linked_ids(l, "contacts").first().copied());
+    Ok(lead_record(best, contact))
 }

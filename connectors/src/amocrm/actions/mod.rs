@@ -1,8 +1,9 @@
 //! The `amocrm` actions: contacts and companies (find, create with duplicate lookups,
-//! update), leads (create, update, newest by contact or e-mail), tasks, notes and custom
-//! fields. Each action reads its inputs, sends through [`Amo`]'s client and returns its
-//! output record.
+//! update), leads (create, update, newest by contact, e-mail or external id), tasks, notes
+//! and custom fields. Each action reads its inputs, sends through [`Amo`]'s client and
+//! returns its output record.
 
+pub mod external;
 pub mod leads;
 pub mod parties;
 pub mod records;

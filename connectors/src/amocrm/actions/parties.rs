@@ -1,7 +1,8 @@
-//! Contacts and companies: find by phone / e-mail (/ name), create with duplicate
-//! lookups, update. amoCRM's `query` matches any field by substring, so every hit is
-//! confirmed here: a phone must have the same last 10 digits, an e-mail must be equal
-//! ignoring case, a company name must be equal ignoring case.
+//! Contacts and companies: find by id, phone, e-mail, external id (/ name), create with
+//! duplicate lookups, update. amoCRM's `query` matches any field by substring, so every
+//! hit is confirmed here: a phone must have the same last 10 digits, an e-mail must be
+//! equal ignoring case, an external id must be the whole value of its field, a company
+//! name must be equal ignoring case.
 //!
 //! Updates never lose data: phones, e-mails and tags are multi-valued in amoCRM and a
 //! PATCH replaces the whole set, so the current record is read first and the new values
@@ -13,6 +14,7 @@ use super::super::client::created_id;
 use super::super::fields::values_of_code;
 use super::super::inputs::{EntityType, Inputs, digits, phone_key};
 use super::Amo;
+use super::external::{self, ExternalId};
 use super::records::{company_record, contact_record, write_record};
 use crate::connector::Record;
 use crate::error::ConnectorError;
@@ -115,12 +117,33 @@ async fn by_name(amo: &Amo, party: Party, name: &str) -> Result<Vec<Value>, Conn
         .collect())
 }
 
-/// A lookup for duplicate handling by one of the create action's search keys.
+/// Every contact holding an external id (companies have none).
+async fn by_external_id(amo: &Amo, id: &ExternalId) -> Result<Vec<Value>, ConnectorError> {
+    external::search(amo, EntityType::Contacts, id, "leads").await
+}
+
+/// The record with this id, if it exists.
+async fn by_id(amo: &Amo, party: Party, id: i64) -> Result<Vec<Value>, ConnectorError> {
+    let entity = party.entity().as_str();
+    let query: Vec<(String, String)> = match party {
+        Party::Contact => vec![("with".into(), "leads".into())],
+        Party::Company => Vec::new(),
+    };
+    let found = amo
+        .client
+        .get_one(&format!("/{entity}/{id}"), &query)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// A lookup for duplicate handling by one of the create action's search keys; `input` is
+/// the step's other inputs (an external id's field is named there).
 pub async fn find_by_key(
     amo: &Amo,
     party: Party,
     key: &str,
     value: &Value,
+    input: &Map<String, Value>,
 ) -> Result<Option<Record>, ConnectorError> {
     let text = match value {
         Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
@@ -131,6 +154,16 @@ pub async fn find_by_key(
         (_, "phone") => by_phone(amo, party, &text).await?,
         (_, "email") => by_email(amo, party, &text).await?,
         (Party::Company, "name") => by_name(amo, party, &text).await?,
+        (Party::Contact, external::VALUE_INPUT) => {
+            let inputs = Inputs::new(party.create_action(), input);
+            let field = inputs.text(external::FIELD_INPUT)?.ok_or_else(|| {
+                inputs.bad(
+                    external::FIELD_INPUT,
+                    "is required to search by `external_id`: name the custom field that holds it",
+                )
+            })?;
+            by_external_id(amo, &ExternalId::new(field, text.clone())).await?
+        }
         (_, other) => {
             return Err(ConnectorError::Config(format!(
                 "amocrm.{} has no lookup by `{other}`",
@@ -141,7 +174,8 @@ pub async fn find_by_key(
     Ok(found.first().map(|r| party.record(Some(r))))
 }
 
-/// `find_contact` / `find_company`: by phone, then e-mail, then (companies) name.
+/// `find_contact` / `find_company`: by id, then phone, then e-mail, then (contacts)
+/// external id or (companies) name; each only when given.
 pub async fn find(
     amo: &Amo,
     party: Party,
@@ -149,26 +183,37 @@ pub async fn find(
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
     let inputs = Inputs::new(action, input);
+    let id = inputs.id("id")?;
     let phone = inputs.text("phone")?;
     let email = inputs.text("email")?;
-    let name = match party {
-        Party::Company => inputs.text("name")?,
-        Party::Contact => None,
+    let (name, external) = match party {
+        Party::Company => (inputs.text("name")?, None),
+        Party::Contact => (None, ExternalId::from_inputs(&inputs)?),
     };
-    if phone.is_none() && email.is_none() && name.is_none() {
+    if id.is_none() && phone.is_none() && email.is_none() && name.is_none() && external.is_none() {
         return Err(inputs.invalid(match party {
-            Party::Contact => "give `phone` or `email` (both were empty)",
-            Party::Company => "give `name`, `phone` or `email` (all were empty)",
+            Party::Contact => "give `id`, `phone`, `email` or `external_id` (all were empty)",
+            Party::Company => "give `id`, `name`, `phone` or `email` (all were empty)",
         }));
     }
     let mut found = Vec::new();
-    if let Some(phone) = &phone {
+    if let Some(id) = id {
+        found = by_id(amo, party, id).await?;
+    }
+    if found.is_empty()
+        && let Some(phone) = &phone
+    {
         found = by_phone(amo, party, phone).await?;
     }
     if found.is_empty()
         && let Some(email) = &email
     {
         found = by_email(amo, party, email).await?;
+    }
+    if found.is_empty()
+        && let Some(external) = &external
+    {
+        found = by_external_id(amo, external).await?;
     }
     if found.is_empty()
         && let Some(name) = &name
@@ -284,10 +329,10 @@ async fn body(
         values.extend(new_values(&added));
         fields.push(multitext(code, &values));
     }
-    if let Some(custom) = inputs.object("custom_fields")? {
+    if let Some(custom) = external::custom_fields(inputs)? {
         fields.extend(
             amo.fields
-                .values(&amo.client, party.entity(), inputs, custom)
+                .values(&amo.client, party.entity(), inputs, &custom)
                 .await?,
         );
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::fields::{values_by_name, values_of_code};
+use super::super::fields::{values_by_id, values_by_name, values_of_code};
 use crate::connector::Record;
 
 /// Lead statuses every pipeline has and that close a lead: won and lost.
@@ -62,6 +62,7 @@ pub fn contact_record(contact: Option<&Value>) -> Record {
         }),
     );
     out.insert("custom_fields".into(), values_by_name(c));
+    out.insert("custom_fields_by_id".into(), values_by_id(c));
     copy(&mut out, c, "created_at", "created_at");
     copy(&mut out, c, "updated_at", "updated_at");
     out
@@ -79,6 +80,7 @@ pub fn company_record(company: Option<&Value>) -> Record {
     out.insert("email".into(), first(values_of_code(c, "EMAIL")));
     copy(&mut out, c, "responsible_user_id", "responsible_user_id");
     out.insert("custom_fields".into(), values_by_name(c));
+    out.insert("custom_fields_by_id".into(), values_by_id(c));
     copy(&mut out, c, "created_at", "created_at");
     copy(&mut out, c, "updated_at", "updated_at");
     out
@@ -105,6 +107,7 @@ pub fn lead_record(lead: Option<&Value>, contact_id: Option<i64>) -> Record {
     );
     copy(&mut out, l, "responsible_user_id", "responsible_user_id");
     out.insert("custom_fields".into(), values_by_name(l));
+    out.insert("custom_fields_by_id".into(), values_by_id(l));
     copy(&mut out, l, "created_at", "created_at");
     copy(&mut out, l, "updated_at", "updated_at");
     out.insert(

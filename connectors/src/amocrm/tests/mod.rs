@@ -4,6 +4,7 @@
 
 mod conformance;
 mod contacts;
+mod external;
 mod leads;
 mod limits;
 mod oauth;

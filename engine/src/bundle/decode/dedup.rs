@@ -1,12 +1,13 @@
 //! Decoding a step's `dedup:` (search before create): `always_create`, or the fields to
-//! search by in priority order and what to do with a found record, checked against what
-//! the action supports.
+//! search by in priority order, whether a key that finds nothing hands over to the next
+//! (`search`), and what to do with a found record, checked against what the action
+//! supports.
 
 use ferry_connectors::ActionSpec;
 
 use super::trigger::list_or_none;
 use crate::bundle::diagnostics::closest;
-use crate::bundle::model::{Dedup, OnFound};
+use crate::bundle::model::{Dedup, OnFound, SearchOrder};
 use crate::bundle::reader::{Decoder, Entry, element};
 use crate::bundle::yaml::{self, Location, Node};
 
@@ -15,6 +16,9 @@ const ALWAYS_CREATE: &str = "always_create";
 
 /// `on_found` choices.
 const ON_FOUND: &[&str] = &["reuse", "update", "skip"];
+
+/// `search` choices.
+const SEARCH: &[&str] = &["in_turn", "first_present"];
 
 /// Decode `dedup`. `target` is the action's spec (when resolved) and its
 /// `connection.action` label; `mapped` says whether `with` maps an input. `Some(None)`
@@ -41,6 +45,10 @@ pub(super) fn decode_dedup(
     let search_by = map
         .require(dec, "search_by")
         .and_then(|e| decode_search_by(dec, &e));
+    let search = match map.take("search") {
+        Some(e) => decode_search(dec, &e),
+        None => Some(SearchOrder::default()),
+    };
     let on_found = map
         .require(dec, "on_found")
         .and_then(|e| decode_on_found(dec, &e));
@@ -90,6 +98,7 @@ pub(super) fn decode_dedup(
     }
     let dedup = Dedup {
         search_by: search_by?.into_iter().map(|(key, _, _)| key).collect(),
+        search: search?,
         on_found: on_found?.0,
     };
     ok.then_some(Some(dedup))
@@ -136,6 +145,26 @@ fn decode_search_by(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Vec<Located<
         keys.push((key, Location::of(node), path));
     }
     ok.then_some(keys)
+}
+
+fn decode_search(dec: &mut Decoder, entry: &Entry<'_>) -> Option<SearchOrder> {
+    let text = dec.string(entry.value, &entry.path)?;
+    match text.as_str() {
+        "in_turn" => Some(SearchOrder::InTurn),
+        "first_present" => Some(SearchOrder::FirstPresent),
+        other => {
+            dec.error_suggesting(
+                entry.value_at(),
+                &entry.path,
+                format!(
+                    "unknown `search` choice `{other}`; use {}",
+                    SEARCH.join(", ")
+                ),
+                closest(other, SEARCH.iter().copied()),
+            );
+            None
+        }
+    }
 }
 
 fn decode_on_found(dec: &mut Decoder, entry: &Entry<'_>) -> Option<Located<OnFound>> {

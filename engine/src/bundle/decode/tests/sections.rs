@@ -57,6 +57,32 @@ fn dedup_is_checked_against_what_the_action_supports() {
 }
 
 #[test]
+fn dedup_search_order_is_in_turn_unless_first_present() {
+    use crate::bundle::SearchOrder;
+    let order = |dedup: &str| {
+        super::parse(&with_customer_dedup(dedup)).unwrap().steps[0]
+            .dedup
+            .as_ref()
+            .unwrap()
+            .search
+    };
+    assert_eq!(
+        order("{ search_by: [phone], on_found: reuse }"),
+        SearchOrder::InTurn
+    );
+    assert_eq!(
+        order("{ search_by: [phone], search: first_present, on_found: reuse }"),
+        SearchOrder::FirstPresent
+    );
+    assert_eq!(
+        only_problem(&with_customer_dedup(
+            "{ search_by: phone, search: first, on_found: reuse }"
+        )),
+        "b.yaml:13:40 steps[0].dedup.search: unknown `search` choice `first`; use in_turn, first_present (did you mean `first_present`?)"
+    );
+}
+
+#[test]
 fn update_needs_an_update_action() {
     let text = base_with(
         "steps:\n",
