@@ -42,6 +42,7 @@ pub mod moysklad;
 pub mod retailcrm;
 pub mod ringostat;
 pub mod salesforce;
+pub mod unitalk;
 
 pub use connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,

@@ -16,6 +16,7 @@ pub fn kinds() -> Vec<&'static dyn ConnectorKind> {
         &crate::bitrix24::Bitrix24Kind,
         &crate::amocrm::AmoCrmKind,
         &crate::salesforce::SalesforceKind,
+        &crate::unitalk::UnitalkKind,
     ]
 }
 
