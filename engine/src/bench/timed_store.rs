@@ -240,3 +240,41 @@ impl Store for TimedStore {
         .await
     }
 }
+
+#[async_trait]
+impl ConnectionStore for TimedStore {
+    async fn load_tokens(&self, identity: &str) -> Result<Option<TokenRecord>, StoreError> {
+        self.timed("store.load_tokens", self.inner.load_tokens(identity))
+            .await
+    }
+
+    async fn save_tokens(&self, tokens: TokenRecord) -> Result<(), StoreError> {
+        self.timed("store.save_tokens", self.inner.save_tokens(tokens))
+            .await
+    }
+
+    async fn mark_connection_broken(&self, mark: BrokenMark) -> Result<(), StoreError> {
+        self.timed(
+            "store.mark_connection_broken",
+            self.inner.mark_connection_broken(mark),
+        )
+        .await
+    }
+
+    async fn clear_connection_broken(
+        &self,
+        bundle_id: &str,
+        connection: &str,
+    ) -> Result<bool, StoreError> {
+        self.timed(
+            "store.clear_connection_broken",
+            self.inner.clear_connection_broken(bundle_id, connection),
+        )
+        .await
+    }
+
+    async fn broken_connections(&self) -> Result<Vec<BrokenConnection>, StoreError> {
+        self.timed("store.broken_connections", self.inner.broken_connections())
+            .await
+    }
+}

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::broken::{broken_text, broken_views};
 use super::tables::{run_detail_table, runs_table};
 use super::{CliError, StoreOptions, setup};
 use crate::clock::{Clock, SystemClock};
@@ -78,10 +79,17 @@ pub async fn execute(args: RunsArgs) -> Result<ExitCode, CliError> {
                 .await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&runs)?);
-            } else if runs.is_empty() {
-                println!("no runs yet");
             } else {
-                println!("{}", runs_table(&runs));
+                // Broken connections first: they are why items are not moving.
+                let broken = broken_text(&broken_views(store.as_ref()).await?);
+                if !broken.is_empty() {
+                    println!("{broken}\n");
+                }
+                if runs.is_empty() {
+                    println!("no runs yet");
+                } else {
+                    println!("{}", runs_table(&runs));
+                }
             }
         }
         Some(RunsAction::Show { id }) => match store.run_detail(*id).await? {

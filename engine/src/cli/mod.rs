@@ -4,6 +4,7 @@
 //! errors print their whole cause chain and exit non-zero.
 
 mod bench;
+mod broken;
 mod bundle_new;
 mod connections;
 mod demo;
@@ -61,7 +62,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Benchmark the engine end to end against emulated CRMs and verify the result.
     Bench(bench::BenchArgs),
-    /// Check connections' credentials before enabling bundles.
+    /// Broken connections (credentials refused; their items wait), and checking
+    /// connections' credentials before enabling bundles or after fixing them.
     Connections(connections::ConnectionsArgs),
     /// Work with bundle files.
     Bundle {

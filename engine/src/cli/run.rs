@@ -15,7 +15,7 @@ use super::{CliError, StoreOptions, setup};
 use crate::bundle::load_bundles;
 use crate::clock::SystemClock;
 use crate::runtime::webhooks::{DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, ServerConfig, WebhookServer};
-use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
+use crate::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource, oauth_sessions};
 use crate::store::{PostgresRateLimiter, StoreLocation};
 
 /// Arguments of `ferry run`.
@@ -72,10 +72,13 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
     if let StoreLocation::Postgres(url) = setup::store_location(&args.store) {
         http = http.with_shared_limiter(Arc::new(PostgresRateLimiter::connect(&url).await?));
     }
+    // Opened first: connectors keep refreshed OAuth2 tokens in it.
+    let store = setup::open(&args.store).await?;
+    let oauth = oauth_sessions(&store, Arc::new(SystemClock));
     let mut prepared = Vec::new();
     let mut broken = 0usize;
     for bundle in bundles {
-        match PreparedBundle::prepare(bundle, &secrets, &http) {
+        match PreparedBundle::prepare_with_oauth(bundle, &secrets, &http, &oauth) {
             Ok(p) => prepared.push(p),
             Err(e) => {
                 // One bundle's missing secret must not stop the others.
@@ -90,7 +93,6 @@ pub async fn execute(args: RunArgs) -> Result<ExitCode, CliError> {
     if prepared.is_empty() {
         return Err("no bundle could be started".into());
     }
-    let store = setup::open(&args.store).await?;
     let config = EngineConfig {
         max_in_flight: args.max_in_flight.max(1),
         shutdown_grace: Duration::from_secs(args.grace),

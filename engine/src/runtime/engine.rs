@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use super::connection_health::ConnectionHealth;
 use super::key_locks::KeyLocks;
 use super::poller::{PollReport, poll_bundle};
 use super::prepared::PreparedBundle;
@@ -80,6 +81,7 @@ pub struct Engine {
     bundles: Vec<Arc<PreparedBundle>>,
     by_id: HashMap<String, Arc<PreparedBundle>>,
     key_locks: KeyLocks,
+    health: Arc<ConnectionHealth>,
     stop_tx: watch::Sender<bool>,
     wake: Arc<Notify>,
     claims: ClaimsInFlight,
@@ -198,6 +200,7 @@ impl Engine {
             bundles,
             by_id,
             key_locks: KeyLocks::default(),
+            health: Arc::default(),
             stop_tx,
             wake: Arc::new(Notify::new()),
             claims,
@@ -336,6 +339,7 @@ impl Engine {
         let store = self.store.clone();
         let clock = self.clock.clone();
         let key_locks = self.key_locks.clone();
+        let health = self.health.clone();
         let stopping = self.stop_tx.subscribe();
         let claims = self.claims.clone();
         claims.hold(item.id, &item.claim_token);
@@ -344,6 +348,7 @@ impl Engine {
                 store: store.as_ref(),
                 clock: clock.as_ref(),
                 key_locks: &key_locks,
+                health: &health,
                 stopping: &stopping,
             };
             let item_id = item.id;

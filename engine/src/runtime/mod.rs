@@ -11,10 +11,14 @@
 //!   values it will search by, its `vars`.
 //! - [`key_locks`] serializes items that share a dedup key (the same phone) so
 //!   search-before-create cannot create twice.
+//! - [`connection_health`] marks connections whose credentials are refused (their items
+//!   wait) and clears the mark on the next success.
+//! - [`token_vault`] keeps connectors' refreshed OAuth2 tokens in the store.
 //! - [`engine`] ties them together: one tick of everything (`--once`), or the scheduler
 //!   loop with graceful shutdown.
 
 pub mod backoff;
+pub mod connection_health;
 pub mod engine;
 pub mod item_keys;
 pub mod key_locks;
@@ -24,8 +28,10 @@ pub mod runner;
 pub mod scheduler;
 pub mod secrets;
 pub mod step_writes;
+pub mod token_vault;
 pub mod webhooks;
 
 pub use engine::{Engine, EngineConfig, TickReport};
 pub use prepared::{PrepareError, PreparedBundle};
 pub use secrets::SecretSource;
+pub use token_vault::{StoreVault, oauth_sessions};

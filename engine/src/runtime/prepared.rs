@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ferry_connectors::connector::BuildContext;
+use ferry_connectors::oauth::OAuthSessions;
 use ferry_connectors::transport::HttpTransport;
 use ferry_connectors::{Connector, ConnectorError, Redactor, Settings, registry};
 use serde_json::{Value, json};
@@ -74,11 +75,25 @@ pub enum PrepareError {
 }
 
 impl PreparedBundle {
-    /// Resolve secrets and build every connection's connector.
+    /// Resolve secrets and build every connection's connector. OAuth2 tokens refreshed by
+    /// these connectors are kept in memory only; engines that run bundles use
+    /// [`PreparedBundle::prepare_with_oauth`] with the store's vault.
     pub fn prepare(
         bundle: Bundle,
         secrets: &SecretSource,
         http: &HttpTransport,
+    ) -> Result<PreparedBundle, Box<PrepareError>> {
+        Self::prepare_with_oauth(bundle, secrets, http, &OAuthSessions::default())
+    }
+
+    /// Resolve secrets and build every connection's connector, keeping OAuth2 tokens in
+    /// `oauth` (see [`crate::runtime::oauth_sessions`]: the store, so refreshed tokens
+    /// survive restarts and are shared between workers).
+    pub fn prepare_with_oauth(
+        bundle: Bundle,
+        secrets: &SecretSource,
+        http: &HttpTransport,
+        oauth: &OAuthSessions,
     ) -> Result<PreparedBundle, Box<PrepareError>> {
         let mut connectors = HashMap::new();
         let mut redactor = Redactor::default();
@@ -123,7 +138,7 @@ impl PreparedBundle {
             let ctx = BuildContext {
                 http: http.with_rate_limit_override(connection.rate_limit),
                 connection_name: name.clone(),
-                oauth: Default::default(),
+                oauth: oauth.clone(),
             };
             let connector = kind.build(settings, &ctx).map_err(|source| {
                 Box::new(PrepareError::Connector {

@@ -14,6 +14,7 @@ use ferry_connectors::{ActionCall, ConnectorError, FindCall, Record, RetryAdvice
 use serde_json::{Map, Value};
 
 use super::backoff::retry_delay;
+use super::connection_health::ConnectionHealth;
 use super::item_keys::{compute_vars, dedup_lock_keys, idempotency_key};
 use super::key_locks::KeyLocks;
 use super::prepared::PreparedBundle;
@@ -22,8 +23,8 @@ use crate::bundle::{OnFound, SearchOrder, Step};
 use crate::clock::Clock;
 use crate::expr::{EvalContext, evaluate_condition, evaluate_inputs};
 use crate::store::{
-    ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord, StepStatus, Store,
-    StoreError,
+    BrokenMark, ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord,
+    StepStatus, Store, StoreError,
 };
 
 /// Shared pieces every item run needs.
@@ -37,6 +38,8 @@ pub struct RunnerContext<'a> {
     pub key_locks: &'a KeyLocks,
     /// Set when the engine is shutting down: the item stops between steps.
     pub stopping: &'a tokio::sync::watch::Receiver<bool>,
+    /// Marks connections whose credentials are refused, and clears them on success.
+    pub health: &'a ConnectionHealth,
 }
 
 /// How an item run ended.
@@ -245,6 +248,8 @@ impl StepRun<'_> {
             Some(Value::Object(output.clone())),
             note,
         );
+        let (bundle, connection) = (&self.bundle.bundle.id, &self.step.connection);
+        self.ctx.health.working(self.ctx.store, bundle, connection).await;
         self.writes.finish_later(outcome).await
     }
 
@@ -533,6 +538,15 @@ impl StepRun<'_> {
     ) -> Result<StepResult, StoreError> {
         let options = &self.bundle.bundle.run;
         let message = format!("step `{}` ({}): {error}", self.step.id, self.step.action);
+        if error.advice() == RetryAdvice::ConnectionBroken {
+            let mark = BrokenMark {
+                bundle_id: self.bundle.bundle.id.clone(),
+                connection: self.step.connection.clone(),
+                reason: self.bundle.redactor.redact(&error.to_string()),
+                now: self.now(),
+            };
+            self.ctx.health.broken(self.ctx.store, mark).await;
+        }
         let (status, due_in) = match error.advice() {
             RetryAdvice::Never => (ItemStatus::Failed, None),
             // The target is down and nothing was sent: the item waits without spending an

@@ -15,6 +15,7 @@
 
 #[cfg(test)]
 mod conformance;
+mod connections;
 mod location;
 mod postgres;
 mod records;
@@ -22,6 +23,7 @@ mod sql;
 mod sqlite;
 mod types;
 
+pub use connections::{BrokenConnection, BrokenMark, ConnectionStore, TokenRecord};
 pub use location::{StoreLocation, open_store, open_store_for_operator};
 pub use postgres::{DEFAULT_HEADROOM_PERCENT, PostgresRateLimiter, PostgresStore};
 pub use sqlite::SqliteStore;
@@ -75,9 +77,10 @@ pub enum StoreError {
     },
 }
 
-/// Durable engine state. All methods are safe to call concurrently.
+/// Durable engine state. All methods are safe to call concurrently. Connection state
+/// (OAuth2 tokens, broken connections) is the [`ConnectionStore`] part.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: ConnectionStore + Send + Sync {
     /// Apply pending migrations.
     async fn migrate(&self) -> Result<(), StoreError>;
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ferry::bundle::{Bundle, parse_bundle};
 use ferry::clock::ManualClock;
-use ferry::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource};
+use ferry::runtime::{Engine, EngineConfig, PreparedBundle, SecretSource, oauth_sessions};
 use ferry::store::{SqliteStore, Store};
 use ferry_connectors::transport::{HttpTransport, TransportConfig};
 use serde_json::Value;
@@ -125,12 +125,16 @@ impl World {
         self.engine_on(store, bundles).await
     }
 
-    /// An engine over `bundles` on `store`.
+    /// An engine over `bundles` on `store` (OAuth2 tokens kept in it, as `ferry run` does).
     pub async fn engine_on(&self, store: Arc<dyn Store>, bundles: Vec<Bundle>) -> Engine {
         let http = HttpTransport::new(self.transport.clone()).expect("transport");
+        let oauth = oauth_sessions(&store, self.clock.clone());
         let prepared = bundles
             .into_iter()
-            .map(|b| PreparedBundle::prepare(b, &self.secrets, &http).expect("prepare bundle"))
+            .map(|b| {
+                PreparedBundle::prepare_with_oauth(b, &self.secrets, &http, &oauth)
+                    .expect("prepare bundle")
+            })
             .collect();
         let config = EngineConfig {
             worker_id: "test-worker".into(),

@@ -7,6 +7,7 @@
 //! [`harness::postgres`]).
 
 mod combined;
+mod connections;
 mod harness;
 mod history;
 mod leases;
@@ -36,6 +37,8 @@ macro_rules! conformance_suite {
             combined::finish_and_begin_write_both_in_chain_order,
             combined::combined_writes_are_fenced_as_a_whole,
             combined::finish_and_settle_record_the_step_and_release_the_item,
+            connections::tokens_are_replaced_per_chain_and_survive_reopen,
+            connections::broken_marks_keep_since_and_clear,
         );
     };
     (@tests $backend:ident, $open:path; $($group:ident :: $check:ident),* $(,)?) => {

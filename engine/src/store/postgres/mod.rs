@@ -4,6 +4,7 @@
 
 mod rate_limit;
 mod store_impl;
+mod tokens;
 
 use std::time::Duration;
 

@@ -10,6 +10,7 @@
 mod engine_lock;
 mod group_commit;
 mod store_impl;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -100,3 +100,28 @@ impl Store for FailingStore {
         self.inner.release_lease(name, holder).await
     }
 }
+
+#[async_trait]
+impl ConnectionStore for FailingStore {
+    async fn load_tokens(&self, identity: &str) -> Result<Option<TokenRecord>, StoreError> {
+        self.inner.load_tokens(identity).await
+    }
+    async fn save_tokens(&self, tokens: TokenRecord) -> Result<(), StoreError> {
+        self.inner.save_tokens(tokens).await
+    }
+    async fn mark_connection_broken(&self, mark: BrokenMark) -> Result<(), StoreError> {
+        self.inner.mark_connection_broken(mark).await
+    }
+    async fn clear_connection_broken(
+        &self,
+        bundle_id: &str,
+        connection: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .clear_connection_broken(bundle_id, connection)
+            .await
+    }
+    async fn broken_connections(&self) -> Result<Vec<BrokenConnection>, StoreError> {
+        self.inner.broken_connections().await
+    }
+}
