@@ -3,13 +3,13 @@
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 
 use super::PostgresStore;
 use crate::store::records::{
     self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow,
 };
-use crate::store::sql::{self, TargetColumn};
+use crate::store::sql::{self, BoundStatements, TargetColumn, transactions};
 use crate::store::*;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -20,25 +20,6 @@ impl PostgresStore {
     }
 }
 
-/// Insert one chunk of items; returns how many were new.
-async fn insert_chunk(
-    conn: &mut PgConnection,
-    batch: &EnqueueBatch,
-    chunk: &[NewItem],
-) -> Result<u64, StoreError> {
-    let sql = sql::insert_items(chunk.len());
-    let mut query = sqlx::query(&sql)
-        .bind(&batch.bundle_id)
-        .bind(batch.run_id)
-        .bind(batch.now);
-    for item in chunk {
-        query = query
-            .bind(&item.key)
-            .bind(records::json_text(&item.payload));
-    }
-    Ok(query.execute(&mut *conn).await?.rows_affected())
-}
-
 #[async_trait]
 impl Store for PostgresStore {
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -47,13 +28,7 @@ impl Store for PostgresStore {
     }
 
     async fn upsert_bundle(&self, bundle: BundleRecord) -> Result<(), StoreError> {
-        sqlx::query(sql::UPSERT_BUNDLE)
-            .bind(&bundle.id)
-            .bind(&bundle.name)
-            .bind(&bundle.path)
-            .bind(bundle.now)
-            .execute(&self.pool)
-            .await?;
+        Postgres::upsert_bundle(&bundle).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -77,43 +52,14 @@ impl Store for PostgresStore {
 
     async fn enqueue(&self, batch: EnqueueBatch) -> Result<EnqueueOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let mut inserted = 0;
-        for chunk in batch.items.chunks(sql::ENQUEUE_CHUNK) {
-            inserted += insert_chunk(&mut tx, &batch, chunk).await?;
-        }
-        if let Some(cursor) = &batch.cursor {
-            sqlx::query(sql::UPSERT_CURSOR)
-                .bind(&batch.bundle_id)
-                .bind(records::json_text(cursor))
-                .bind(batch.now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let run = sqlx::query(sql::ADD_ITEMS_NEW)
-            .bind(inserted as i64)
-            .bind(batch.run_id)
-            .execute(&mut *tx)
-            .await?;
-        if run.rows_affected() == 0 {
-            // Dropping the transaction rolls back the items and the cursor with it.
-            return Err(StoreError::NotFound(format!("run {}", batch.run_id)));
-        }
+        // On an error, dropping the transaction rolls back the items and the cursor.
+        let outcome = transactions::enqueue::<Postgres>(&mut tx, &batch).await?;
         tx.commit().await?;
-        Ok(EnqueueOutcome {
-            inserted,
-            duplicates: batch.items.len() as u64 - inserted,
-        })
+        Ok(outcome)
     }
 
     async fn finish_run(&self, finish: RunFinish) -> Result<(), StoreError> {
-        let done = sqlx::query(sql::FINISH_RUN)
-            .bind(finish.status.as_str())
-            .bind(finish.items_seen as i64)
-            .bind(&finish.error)
-            .bind(finish.finished_at)
-            .bind(finish.run_id)
-            .execute(&self.pool)
-            .await?;
+        let done = Postgres::finish_run(&finish).execute(&self.pool).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("run {}", finish.run_id)));
         }
@@ -153,20 +99,8 @@ impl Store for PostgresStore {
     }
 
     async fn renew_claims(&self, renew: RenewClaims) -> Result<(), StoreError> {
-        let until = renew.now.saturating_add(renew.lease_ms);
         let mut tx = self.write_tx().await?;
-        let mut lost = None;
-        for (item_id, token) in &renew.items {
-            let done = sqlx::query(sql::RENEW_CLAIM)
-                .bind(item_id)
-                .bind(token)
-                .bind(until)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 && lost.is_none() {
-                lost = Some(*item_id);
-            }
-        }
+        let lost = transactions::renew_claims::<Postgres>(&mut tx, &renew).await?;
         // The claims still held are renewed even when one was lost.
         tx.commit().await?;
         match lost {
@@ -176,44 +110,19 @@ impl Store for PostgresStore {
     }
 
     async fn begin_step(&self, begin: StepBegin) -> Result<(), StoreError> {
-        let done = sqlx::query(sql::BEGIN_STEP)
-            .bind(begin.item_id)
-            .bind(&begin.claim_token)
-            .bind(&begin.step_id)
-            .bind(i64::from(begin.attempt))
-            .bind(begin.now)
-            .execute(&self.pool)
-            .await?;
+        let done = Postgres::begin_step(&begin).execute(&self.pool).await?;
         records::fenced(done.rows_affected(), begin.item_id)
     }
 
     async fn finish_step(&self, finish: StepFinish) -> Result<(), StoreError> {
         records::check_step_outcome(finish.status, finish.item_id, &finish.step_id)?;
-        let done = sqlx::query(sql::FINISH_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .execute(&self.pool)
-            .await?;
+        let done = Postgres::finish_step(&finish).execute(&self.pool).await?;
         records::fenced(done.rows_affected(), finish.item_id)
     }
 
     async fn settle_item(&self, settle: ItemSettle) -> Result<(), StoreError> {
         records::check_settle(&settle)?;
-        let done = sqlx::query(sql::SETTLE_ITEM)
-            .bind(settle.item_id)
-            .bind(&settle.claim_token)
-            .bind(settle.status.as_str())
-            .bind(settle.due_at)
-            .bind(&settle.error)
-            .bind(settle.now)
-            .execute(&self.pool)
-            .await?;
+        let done = Postgres::settle_item(&settle).execute(&self.pool).await?;
         records::fenced(done.rows_affected(), settle.item_id)
     }
 
@@ -223,17 +132,7 @@ impl Store for PostgresStore {
         begin: StepBegin,
     ) -> Result<(), StoreError> {
         records::check_step_pair(&finish, &begin)?;
-        let done = sqlx::query(sql::FINISH_AND_BEGIN_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .bind(&begin.step_id)
-            .bind(i64::from(begin.attempt))
+        let done = Postgres::finish_and_begin(&finish, &begin)
             .execute(&self.pool)
             .await?;
         // One statement: both rows or, fenced out, neither.
@@ -247,28 +146,10 @@ impl Store for PostgresStore {
     ) -> Result<(), StoreError> {
         records::check_step_and_settle(&finish, &settle)?;
         let mut tx = self.write_tx().await?;
-        let recorded = sqlx::query(sql::FINISH_STEP)
-            .bind(finish.item_id)
-            .bind(&finish.claim_token)
-            .bind(&finish.step_id)
-            .bind(finish.status.as_str())
-            .bind(i64::from(finish.attempts))
-            .bind(finish.output.as_ref().map(records::json_text))
-            .bind(&finish.error)
-            .bind(finish.now)
-            .execute(&mut *tx)
-            .await?;
+        let recorded = Postgres::finish_step(&finish).execute(&mut *tx).await?;
         // Fenced out: dropping the transaction rolls back; nothing is written.
         records::fenced(recorded.rows_affected(), finish.item_id)?;
-        let settled = sqlx::query(sql::SETTLE_ITEM)
-            .bind(settle.item_id)
-            .bind(&settle.claim_token)
-            .bind(settle.status.as_str())
-            .bind(settle.due_at)
-            .bind(&settle.error)
-            .bind(settle.now)
-            .execute(&mut *tx)
-            .await?;
+        let settled = Postgres::settle_item(&settle).execute(&mut *tx).await?;
         records::fenced(settled.rows_affected(), settle.item_id)?;
         tx.commit().await?;
         Ok(())
@@ -289,56 +170,22 @@ impl Store for PostgresStore {
     }
 
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
-        let (column, id) = TargetColumn::of(&target);
         let mut tx = self.write_tx().await?;
-        sqlx::query(&sql::retry_uncertain_steps(column))
-            .bind(now)
-            .bind(id)
-            .bind(records::RETRIED_UNCERTAIN)
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(&sql::retry_items(column))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let retried = transactions::retry_items::<Postgres>(&mut tx, &target, now).await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(retried)
     }
 
     async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(&sql::resend_uncertain_steps())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(records::RETRIED_UNCERTAIN)
-            .bind(request.since)
-            .execute(&mut *tx)
-            .await?;
-        let resent = sqlx::query(&sql::resend_items())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(request.since)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let dropped = sqlx::query(&sql::drop_before_window())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(request.since)
-            .bind("older than the resend window; dropped on reactivation")
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let outcome = transactions::resend_window::<Postgres>(&mut tx, &request).await?;
         tx.commit().await?;
-        Ok(ResendOutcome { resent, dropped })
+        Ok(outcome)
     }
 
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         let (column, id) = TargetColumn::of(&target);
-        let done = sqlx::query(&sql::discard_items(column))
-            .bind(now)
-            .bind(id)
+        let done = Postgres::for_target(&sql::discard_items(column), now, id)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())

@@ -6,14 +6,14 @@
 
 use async_trait::async_trait;
 use sqlx::migrate::Migrator;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use super::SqliteStore;
 use super::group_commit::FencedWrite;
 use crate::store::records::{
     self, ClaimedRow, ItemRow, LeaseRow, RunCountRow, RunRow, StatusCountRow, StepRow,
 };
-use crate::store::sql::{self, TargetColumn};
+use crate::store::sql::{self, BoundStatements, TargetColumn, transactions};
 use crate::store::*;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -29,25 +29,6 @@ fn json_list<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).expect("a list of ids or names serializes")
 }
 
-/// Insert one chunk of items; returns how many were new.
-async fn insert_chunk(
-    conn: &mut SqliteConnection,
-    batch: &EnqueueBatch,
-    chunk: &[NewItem],
-) -> Result<u64, StoreError> {
-    let sql = sql::insert_items(chunk.len());
-    let mut query = sqlx::query(&sql)
-        .bind(&batch.bundle_id)
-        .bind(batch.run_id)
-        .bind(batch.now);
-    for item in chunk {
-        query = query
-            .bind(&item.key)
-            .bind(records::json_text(&item.payload));
-    }
-    Ok(query.execute(&mut *conn).await?.rows_affected())
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -56,13 +37,7 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_bundle(&self, bundle: BundleRecord) -> Result<(), StoreError> {
-        sqlx::query(sql::UPSERT_BUNDLE)
-            .bind(&bundle.id)
-            .bind(&bundle.name)
-            .bind(&bundle.path)
-            .bind(bundle.now)
-            .execute(&self.writer)
-            .await?;
+        Sqlite::upsert_bundle(&bundle).execute(&self.writer).await?;
         Ok(())
     }
 
@@ -86,43 +61,14 @@ impl Store for SqliteStore {
 
     async fn enqueue(&self, batch: EnqueueBatch) -> Result<EnqueueOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let mut inserted = 0;
-        for chunk in batch.items.chunks(sql::ENQUEUE_CHUNK) {
-            inserted += insert_chunk(&mut tx, &batch, chunk).await?;
-        }
-        if let Some(cursor) = &batch.cursor {
-            sqlx::query(sql::UPSERT_CURSOR)
-                .bind(&batch.bundle_id)
-                .bind(records::json_text(cursor))
-                .bind(batch.now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let run = sqlx::query(sql::ADD_ITEMS_NEW)
-            .bind(inserted as i64)
-            .bind(batch.run_id)
-            .execute(&mut *tx)
-            .await?;
-        if run.rows_affected() == 0 {
-            // Dropping the transaction rolls back the items and the cursor with it.
-            return Err(StoreError::NotFound(format!("run {}", batch.run_id)));
-        }
+        // On an error, dropping the transaction rolls back the items and the cursor.
+        let outcome = transactions::enqueue::<Sqlite>(&mut tx, &batch).await?;
         tx.commit().await?;
-        Ok(EnqueueOutcome {
-            inserted,
-            duplicates: batch.items.len() as u64 - inserted,
-        })
+        Ok(outcome)
     }
 
     async fn finish_run(&self, finish: RunFinish) -> Result<(), StoreError> {
-        let done = sqlx::query(sql::FINISH_RUN)
-            .bind(finish.status.as_str())
-            .bind(finish.items_seen as i64)
-            .bind(&finish.error)
-            .bind(finish.finished_at)
-            .bind(finish.run_id)
-            .execute(&self.writer)
-            .await?;
+        let done = Sqlite::finish_run(&finish).execute(&self.writer).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("run {}", finish.run_id)));
         }
@@ -162,20 +108,8 @@ impl Store for SqliteStore {
     }
 
     async fn renew_claims(&self, renew: RenewClaims) -> Result<(), StoreError> {
-        let until = renew.now.saturating_add(renew.lease_ms);
         let mut tx = self.write_tx().await?;
-        let mut lost = None;
-        for (item_id, token) in &renew.items {
-            let done = sqlx::query(sql::RENEW_CLAIM)
-                .bind(item_id)
-                .bind(token)
-                .bind(until)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 && lost.is_none() {
-                lost = Some(*item_id);
-            }
-        }
+        let lost = transactions::renew_claims::<Sqlite>(&mut tx, &renew).await?;
         // The claims still held are renewed even when one was lost.
         tx.commit().await?;
         match lost {
@@ -236,56 +170,22 @@ impl Store for SqliteStore {
     }
 
     async fn retry_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
-        let (column, id) = TargetColumn::of(&target);
         let mut tx = self.write_tx().await?;
-        sqlx::query(&sql::retry_uncertain_steps(column))
-            .bind(now)
-            .bind(id)
-            .bind(records::RETRIED_UNCERTAIN)
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(&sql::retry_items(column))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let retried = transactions::retry_items::<Sqlite>(&mut tx, &target, now).await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(retried)
     }
 
     async fn resend_window(&self, request: ResendRequest) -> Result<ResendOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(&sql::resend_uncertain_steps())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(records::RETRIED_UNCERTAIN)
-            .bind(request.since)
-            .execute(&mut *tx)
-            .await?;
-        let resent = sqlx::query(&sql::resend_items())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(request.since)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let dropped = sqlx::query(&sql::drop_before_window())
-            .bind(request.now)
-            .bind(&request.bundle_id)
-            .bind(request.since)
-            .bind("older than the resend window; dropped on reactivation")
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let outcome = transactions::resend_window::<Sqlite>(&mut tx, &request).await?;
         tx.commit().await?;
-        Ok(ResendOutcome { resent, dropped })
+        Ok(outcome)
     }
 
     async fn discard_items(&self, target: ItemTarget, now: Timestamp) -> Result<u64, StoreError> {
         let (column, id) = TargetColumn::of(&target);
-        let done = sqlx::query(&sql::discard_items(column))
-            .bind(now)
-            .bind(id)
+        let done = Sqlite::for_target(&sql::discard_items(column), now, id)
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())

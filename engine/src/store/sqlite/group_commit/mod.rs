@@ -18,11 +18,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::records;
-use crate::store::sql;
+use crate::store::sql::BoundStatements;
 use crate::store::{ItemSettle, StepBegin, StepFinish, StoreError};
 
 /// The most writes one transaction takes. Bounds how long the writer holds the lock (other
@@ -224,42 +224,17 @@ async fn apply(conn: &mut SqliteConnection, write: &FencedWrite) -> Result<Appli
 }
 
 async fn begin_step(conn: &mut SqliteConnection, begin: &StepBegin) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(sql::BEGIN_STEP)
-        .bind(begin.item_id)
-        .bind(&begin.claim_token)
-        .bind(&begin.step_id)
-        .bind(i64::from(begin.attempt))
-        .bind(begin.now)
-        .execute(conn)
-        .await?;
+    let done = Sqlite::begin_step(begin).execute(conn).await?;
     Ok(done.rows_affected())
 }
 
 async fn finish_step(conn: &mut SqliteConnection, finish: &StepFinish) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(sql::FINISH_STEP)
-        .bind(finish.item_id)
-        .bind(&finish.claim_token)
-        .bind(&finish.step_id)
-        .bind(finish.status.as_str())
-        .bind(i64::from(finish.attempts))
-        .bind(finish.output.as_ref().map(records::json_text))
-        .bind(&finish.error)
-        .bind(finish.now)
-        .execute(conn)
-        .await?;
+    let done = Sqlite::finish_step(finish).execute(conn).await?;
     Ok(done.rows_affected())
 }
 
 async fn settle_item(conn: &mut SqliteConnection, settle: &ItemSettle) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(sql::SETTLE_ITEM)
-        .bind(settle.item_id)
-        .bind(&settle.claim_token)
-        .bind(settle.status.as_str())
-        .bind(settle.due_at)
-        .bind(&settle.error)
-        .bind(settle.now)
-        .execute(conn)
-        .await?;
+    let done = Sqlite::settle_item(settle).execute(conn).await?;
     Ok(done.rows_affected())
 }
 
@@ -269,17 +244,7 @@ async fn finish_and_begin(
     finish: &StepFinish,
     begin: &StepBegin,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(sql::FINISH_AND_BEGIN_STEP)
-        .bind(finish.item_id)
-        .bind(&finish.claim_token)
-        .bind(&finish.step_id)
-        .bind(finish.status.as_str())
-        .bind(i64::from(finish.attempts))
-        .bind(finish.output.as_ref().map(records::json_text))
-        .bind(&finish.error)
-        .bind(finish.now)
-        .bind(&begin.step_id)
-        .bind(i64::from(begin.attempt))
+    let done = Sqlite::finish_and_begin(finish, begin)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

@@ -5,6 +5,11 @@
 //! agree. The few places they differ (membership in a bound list of ids, row locking in the
 //! claim) are built by [`Statements::for_dialect`]. Every time comparison uses a bound `now`.
 
+mod bound;
+pub(super) mod transactions;
+
+pub(super) use bound::BoundStatements;
+
 /// The two SQL dialects the store speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Dialect {
