@@ -27,6 +27,7 @@ pub mod emulation;
 pub mod error;
 pub mod inbound;
 pub mod oauth;
+pub mod push_source;
 pub mod registry;
 pub mod secret;
 pub mod spec;

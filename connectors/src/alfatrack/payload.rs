@@ -11,7 +11,6 @@
 //!   so a filter can still see it.
 //! - `enriched`: whether any ad-source or analytics field is present.
 
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::error::ConnectorError;
@@ -91,14 +90,8 @@ const ENRICHING: &[&str] = &[
     "social_network",
 ];
 
-/// Where a delivery came from, besides its own body.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Context<'a> {
-    /// The connection's `project` setting.
-    pub project: Option<&'a str>,
-    /// When the engine received the delivery.
-    pub received_at: DateTime<Utc>,
-}
+/// What every item of a delivery may carry besides the body.
+pub(crate) use crate::push_source::DeliveryContext as Context;
 
 /// One `request` item from one decoded event.
 pub(crate) fn request_item(

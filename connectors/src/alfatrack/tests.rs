@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{AlfaTrackKind, sender};
+use super::{KIND, sender};
 use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
 use crate::inbound::{FORM, JSON};
@@ -22,7 +22,7 @@ async fn parse_with(
         connection_name: "alfa".into(),
         oauth: Default::default(),
     };
-    let connector = AlfaTrackKind
+    let connector = KIND
         .build(Settings::new(values, Default::default()), &ctx)
         .unwrap();
     connector
@@ -207,7 +207,7 @@ async fn unknown_events_are_configuration_errors_and_check_passes() {
         connection_name: "alfa".into(),
         oauth: Default::default(),
     };
-    let connector = AlfaTrackKind.build(Settings::default(), &ctx).unwrap();
+    let connector = KIND.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();
     for event in ["request", "enrichment"] {
         let trigger = connector.spec().trigger(event).unwrap();

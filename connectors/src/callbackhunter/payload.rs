@@ -14,7 +14,6 @@
 //!   never counts automatic greetings or notices.
 //! - `messages_counted`: the number of visitor and manager messages.
 
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::error::ConnectorError;
@@ -100,14 +99,8 @@ impl Kind {
     }
 }
 
-/// Where a request came from, besides its own body.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Context<'a> {
-    /// The connection's `project` setting.
-    pub project: Option<&'a str>,
-    /// When the engine received the delivery.
-    pub received_at: DateTime<Utc>,
-}
+/// What every item of a delivery may carry besides the body.
+pub(crate) use crate::push_source::DeliveryContext as Context;
 
 /// One `request` item from one decoded event.
 pub(crate) fn request_item(

@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{CallbackHunterKind, sender};
+use super::{KIND, sender};
 use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
 use crate::inbound::{FORM, JSON};
@@ -21,7 +21,7 @@ async fn parse_with(
         connection_name: "widget".into(),
         oauth: Default::default(),
     };
-    let connector = CallbackHunterKind
+    let connector = KIND
         .build(Settings::new(values, Default::default()), &ctx)
         .unwrap();
     connector
@@ -240,7 +240,7 @@ async fn check_passes_and_there_are_no_actions() {
         connection_name: "widget".into(),
         oauth: Default::default(),
     };
-    let connector = CallbackHunterKind.build(Settings::default(), &ctx).unwrap();
+    let connector = KIND.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();
     let spec = connector.spec();
     assert!(spec.actions.is_empty());

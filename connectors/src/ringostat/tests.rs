@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::RingostatKind;
+use super::KIND;
 use super::sender::{self, Call};
 use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
@@ -25,7 +25,7 @@ async fn parse(delivery: Delivery<'_>) -> Result<Vec<Value>, ConnectorError> {
         oauth: Default::default(),
     };
     let values: Map<String, Value> = json!({"project": "UA shop"}).as_object().cloned().unwrap();
-    let connector = RingostatKind
+    let connector = KIND
         .build(Settings::new(values, Default::default()), &ctx)
         .unwrap();
     let settings = delivery
@@ -309,7 +309,7 @@ async fn check_passes_and_both_triggers_are_webhooks() {
         connection_name: "ringostat".into(),
         oauth: Default::default(),
     };
-    let connector = RingostatKind.build(Settings::default(), &ctx).unwrap();
+    let connector = KIND.build(Settings::default(), &ctx).unwrap();
     connector.check().await.unwrap();
     for event in ["call", "form"] {
         let trigger = connector.spec().trigger(event).unwrap();

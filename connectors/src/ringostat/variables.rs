@@ -2,7 +2,6 @@
 //! id, the landing page and the project. Both triggers read them the same way, and the
 //! form trigger uses [`is_system_variable`] to tell them from the form's own fields.
 
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::inbound::first_text;
@@ -65,14 +64,8 @@ pub(crate) fn is_system_variable(name: &str) -> bool {
     lower.starts_with("utm_") || lower.starts_with("last_utm_") || SYSTEM.contains(&lower.as_str())
 }
 
-/// Where a delivery came from, besides its own body.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Context<'a> {
-    /// The connection's `project` setting.
-    pub project: Option<&'a str>,
-    /// When the engine received the delivery.
-    pub received_at: DateTime<Utc>,
-}
+/// What every item of a delivery may carry besides the body.
+pub(crate) use crate::push_source::DeliveryContext as Context;
 
 /// Add `utm_*`, `client_id` and `project` read from `source` to `item`.
 pub(crate) fn add_tracking(
