@@ -7,8 +7,9 @@
 //!   bundles' items wait; shown by `ferry connections` and `ferry runs`, and forgotten
 //!   once the connection works again.
 //!
-//! One statement text serves both dialects (`$N` parameters, `ON CONFLICT` upserts); the
-//! implementations are in `sqlite/tokens.rs` and `postgres/tokens.rs`.
+//! One statement text serves both dialects (`$N` parameters, `ON CONFLICT` upserts), and
+//! one implementation ([`connection_store_on`]) serves both backends; `sqlite/tokens.rs`
+//! and `postgres/tokens.rs` only say which pools it reads and writes on.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -162,3 +163,82 @@ pub(super) fn broken_connection(row: BrokenRow) -> BrokenConnection {
         reason,
     }
 }
+
+/// Implement [`ConnectionStore`] for a backend's store type, reading on its `reader` pool
+/// and writing on its `writer` pool (fields of the store). A macro rather than generic
+/// code: the two backends' pools, rows and results are different types with the same
+/// methods, and the implementation has to sit in the backend's module to reach its pools.
+macro_rules! connection_store_on {
+    ($store:ty, reader: $reader:ident, writer: $writer:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::store::connections::ConnectionStore for $store {
+            async fn load_tokens(
+                &self,
+                identity: &str,
+            ) -> Result<Option<$crate::store::TokenRecord>, $crate::store::StoreError> {
+                use $crate::store::connections as c;
+                let row: Option<c::TokenRow> = sqlx::query_as(c::LOAD_TOKENS)
+                    .bind(identity)
+                    .fetch_optional(&self.$reader)
+                    .await?;
+                Ok(row.map(c::token_record))
+            }
+
+            async fn save_tokens(
+                &self,
+                tokens: $crate::store::TokenRecord,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::connections as c;
+                sqlx::query(c::SAVE_TOKENS)
+                    .bind(&tokens.identity)
+                    .bind(&tokens.access_token)
+                    .bind(&tokens.refresh_token)
+                    .bind(tokens.expires_at)
+                    .bind(c::seeds_text(&tokens))
+                    .bind(tokens.updated_at)
+                    .execute(&self.$writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn mark_connection_broken(
+                &self,
+                mark: $crate::store::BrokenMark,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query($crate::store::connections::MARK_BROKEN)
+                    .bind(&mark.bundle_id)
+                    .bind(&mark.connection)
+                    .bind(mark.now)
+                    .bind(&mark.reason)
+                    .execute(&self.$writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_connection_broken(
+                &self,
+                bundle_id: &str,
+                connection: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query($crate::store::connections::CLEAR_BROKEN)
+                    .bind(bundle_id)
+                    .bind(connection)
+                    .execute(&self.$writer)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn broken_connections(
+                &self,
+            ) -> Result<Vec<$crate::store::BrokenConnection>, $crate::store::StoreError> {
+                use $crate::store::connections as c;
+                let rows: Vec<c::BrokenRow> = sqlx::query_as(c::LIST_BROKEN)
+                    .fetch_all(&self.$reader)
+                    .await?;
+                Ok(rows.into_iter().map(c::broken_connection).collect())
+            }
+        }
+    };
+}
+
+pub(super) use connection_store_on;
