@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::connection_health::ConnectionHealth;
 use super::key_locks::KeyLocks;
-use super::poller::{PollReport, poll_bundle};
+use super::poller::{PollContext, PollReport, poll_bundle};
 use super::prepared::PreparedBundle;
 use super::runner::{ItemOutcome, RunnerContext, run_item};
 use super::scheduler::{next_fire, poll_lease_ms};
@@ -269,6 +269,7 @@ impl Engine {
         PollTask {
             store: self.store.clone(),
             clock: self.clock.clone(),
+            health: self.health.clone(),
             worker_id: self.config.worker_id.clone(),
             wake: self.wake.clone(),
         }
@@ -498,6 +499,7 @@ impl Engine {
 struct PollTask {
     store: Arc<dyn Store>,
     clock: SharedClock,
+    health: Arc<ConnectionHealth>,
     worker_id: String,
     wake: Arc<Notify>,
 }
@@ -518,7 +520,12 @@ impl PollTask {
         if lease.is_none() {
             return Ok(None);
         }
-        let report = poll_bundle(self.store.as_ref(), self.clock.as_ref(), bundle).await?;
+        let ctx = PollContext {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            health: &self.health,
+        };
+        let report = poll_bundle(ctx, bundle).await?;
         if let Some(error) = &report.error {
             tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
         }

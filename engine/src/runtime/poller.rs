@@ -5,16 +5,25 @@
 //! cursor is stored only together with the last page. So a poll that fails half-way
 //! leaves the cursor where it was: the next tick fetches the same window again, the items
 //! already queued are recognised as seen, and nothing in between is skipped.
+//!
+//! A source that refuses its credentials marks its connection broken (shown by `ferry
+//! connections` and `ferry runs`), exactly as a refusing target does for steps; the next
+//! poll that works clears the mark.
 
 use ferry_connectors::PollRequest;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use ferry_connectors::RetryAdvice;
+
+use super::connection_health::ConnectionHealth;
 use super::prepared::PreparedBundle;
 use crate::clock::Clock;
 use crate::expr::EvalContext;
-use crate::store::{EnqueueBatch, NewItem, NewRun, RunFinish, RunId, RunStatus, Store, StoreError};
+use crate::store::{
+    BrokenMark, EnqueueBatch, NewItem, NewRun, RunFinish, RunId, RunStatus, Store, StoreError,
+};
 
 /// Upper bound on pages in one poll, so a source whose "next page" never ends cannot keep
 /// a bundle polling forever.
@@ -35,12 +44,27 @@ pub struct PollReport {
     pub error: Option<String>,
 }
 
+/// What a poll works with.
+#[derive(Clone, Copy)]
+pub struct PollContext<'a> {
+    /// Where items, cursors and runs are recorded.
+    pub store: &'a dyn Store,
+    /// The engine's clock.
+    pub clock: &'a dyn Clock,
+    /// Where a source refusing its credentials is reported.
+    pub health: &'a ConnectionHealth,
+}
+
 /// Poll `bundle` once and queue what is new.
 pub async fn poll_bundle(
-    store: &dyn Store,
-    clock: &dyn Clock,
+    ctx: PollContext<'_>,
     bundle: &PreparedBundle,
 ) -> Result<PollReport, StoreError> {
+    let PollContext {
+        store,
+        clock,
+        health,
+    } = ctx;
     let trigger = &bundle.bundle.trigger;
     let bundle_id = bundle.bundle.id.clone();
     let now = clock.now();
@@ -97,7 +121,10 @@ pub async fn poll_bundle(
     .await;
 
     let status = match result {
-        Ok(()) => RunStatus::Polled,
+        Ok(()) => {
+            health.working(store, &bundle_id, &trigger.connection).await;
+            RunStatus::Polled
+        }
         Err(PollFailure::Store(e)) => {
             let _ = store
                 .finish_run(RunFinish {
@@ -113,6 +140,15 @@ pub async fn poll_bundle(
         Err(PollFailure::Connector(e)) => {
             let text = format!("poll of `{}.{}`: {e}", trigger.connection, trigger.event);
             report.error = Some(bundle.redactor.redact(&text));
+            if e.advice() == RetryAdvice::ConnectionBroken {
+                let mark = BrokenMark {
+                    bundle_id: bundle_id.clone(),
+                    connection: trigger.connection.clone(),
+                    reason: bundle.redactor.redact(&e.to_string()),
+                    now: clock.now().timestamp_millis(),
+                };
+                health.broken(store, mark).await;
+            }
             RunStatus::PollFailed
         }
     };

@@ -7,7 +7,9 @@ use ferry_connectors::emulation::Fault;
 use serde_json::json;
 
 use crate::fake_api::{FakeApi, Reply};
-use crate::harness::{DEAL_STEP, all_items, http_bundle, http_bundle_paged, item, lead, world};
+use crate::harness::{
+    DEAL_STEP, all_items, http_bundle, http_bundle_paged, item, lead, leaks_token, world,
+};
 
 #[tokio::test]
 async fn failed_page_leaves_the_cursor_and_the_next_poll_queues_the_rest_once() {
@@ -195,4 +197,40 @@ steps:
         notes.contains(&"Lead from the spring campaign".to_string()),
         "{notes:?}"
     );
+}
+
+/// A source that refuses its credentials marks its connection broken (as `ferry
+/// connections` and `ferry runs` show it), queues nothing and keeps its cursor; the next
+/// poll that is let in clears the mark and reads everything.
+#[tokio::test]
+async fn a_source_refusing_its_credentials_is_shown_broken_until_a_poll_works() {
+    let api = FakeApi::start().await;
+    api.add_lead(lead(1, "79160000001"));
+    api.script(
+        "GET /leads",
+        Reply::Fault(Fault::status(401).with_body(r#"{"error":"invalid api key"}"#)),
+    );
+    let world = world();
+    let engine = world
+        .engine(vec![http_bundle(&api, "refused", DEAL_STEP)])
+        .await;
+    let store = engine.store().clone();
+
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.bundles[0].poll.items_new, 0);
+    let broken = store.broken_connections().await.unwrap();
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert_eq!(
+        (broken[0].bundle_id.as_str(), broken[0].connection.as_str()),
+        ("refused", "api")
+    );
+    assert!(broken[0].reason.contains("401"), "{:?}", broken[0].reason);
+    assert!(!leaks_token(&broken[0].reason), "{:?}", broken[0].reason);
+    assert_eq!(store.cursor("refused").await.unwrap(), None);
+
+    world.next_tick();
+    let report = engine.tick().await.unwrap();
+    assert_eq!(report.bundles[0].poll.items_new, 1);
+    assert!(store.broken_connections().await.unwrap().is_empty());
+    assert_eq!(api.deals().len(), 1);
 }
