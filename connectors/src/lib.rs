@@ -31,6 +31,8 @@ pub mod push_source;
 pub mod registry;
 pub mod secret;
 pub mod spec;
+#[cfg(test)]
+pub(crate) mod test_kit;
 pub mod transport;
 
 pub mod alfatrack;

@@ -11,9 +11,9 @@ use crate::conformance::{
     ConformanceTarget, Probe, assert_no_secret, object, rate_limit_waits_as_told,
     run_failure_suite, transport,
 };
-use crate::connector::{BuildContext, ConnectorKind};
 use crate::emulation::Fault;
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit;
 
 fn probes() -> Vec<Probe> {
     vec![
@@ -151,24 +151,12 @@ async fn validation_errors_are_rejected_with_path_code_and_detail() {
 async fn settings_are_checked_when_the_connector_is_built() {
     let target = Target::start().await;
     let build = |values: serde_json::Value, token: &str| {
-        let mut settings = settings(&target.emulator, token);
-        let secrets = std::collections::BTreeMap::from([(
-            "access_token".to_string(),
-            crate::SecretString::new(token),
-        )]);
-        if !values.is_null() {
-            settings =
-                crate::connector::Settings::new(values.as_object().cloned().unwrap(), secrets);
-        }
-        super::AmoCrmKind
-            .build(
-                settings,
-                &BuildContext {
-                    http: transport(),
-                    connection_name: "amo".into(),
-                    oauth: Default::default(),
-                },
-            )
+        let settings = if values.is_null() {
+            settings(&target.emulator, token)
+        } else {
+            test_kit::settings(values, "access_token", token)
+        };
+        test_kit::build(&super::AmoCrmKind, settings, &transport(), "amo")
             .err()
             .map(|e| e.to_string())
     };

@@ -7,6 +7,7 @@ use futures::future::join_all;
 
 use super::*;
 use crate::conformance::transport;
+use crate::test_kit;
 
 #[tokio::test(start_paused = true)]
 async fn the_emulator_answers_a_non_json_429_past_seven_in_a_second() {
@@ -27,7 +28,7 @@ async fn the_emulator_answers_a_non_json_429_past_seven_in_a_second() {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 429]);
     let body = last.unwrap().text().await.unwrap();
     assert!(
-        serde_json::from_str::<Value>(&body).is_err(),
+        serde_json::from_str::<serde_json::Value>(&body).is_err(),
         "the 429 body is not JSON: {body}"
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -43,16 +44,8 @@ async fn many_concurrent_calls_never_exceed_seven_in_any_second() {
     };
     let emulator = AmoCrmEmulator::start(config).await;
     // The connector's own default limit: no override.
-    let connector = AmoCrmKind
-        .build(
-            settings(&emulator, TOKEN),
-            &BuildContext {
-                http: transport(),
-                connection_name: "amo".into(),
-                oauth: Default::default(),
-            },
-        )
-        .unwrap();
+    let connector =
+        test_kit::build(&AmoCrmKind, settings(&emulator, TOKEN), &transport(), "amo").unwrap();
     let calls = (0..50).map(|_| {
         let connector = connector.clone();
         async move { connector.check().await }

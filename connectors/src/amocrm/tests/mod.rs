@@ -10,21 +10,17 @@ mod limits;
 mod oauth;
 mod tasks;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{AmoCrmEmulator, AmoCrmEmulatorConfig, AmoCrmKind};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{
-    ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
-};
+use crate::connector::{Connector, Settings};
 use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
-use crate::error::ConnectorError;
-use crate::secret::SecretString;
-use crate::transport::{HttpTransport, RateLimit};
+use crate::test_kit;
+pub(super) use crate::test_kit::{execute, find};
+use crate::transport::HttpTransport;
 
 const TOKEN: &str = "amo-canary-token-51f0c2d9";
 
@@ -48,25 +44,17 @@ impl Target {
 
 /// Settings for a connection to `emulator` with `token`.
 pub(super) fn settings(emulator: &AmoCrmEmulator, token: &str) -> Settings {
-    let values = json!({"base_url": emulator.base_url()});
-    let secrets = BTreeMap::from([("access_token".to_string(), SecretString::new(token))]);
-    Settings::new(values.as_object().cloned().unwrap_or_default(), secrets)
+    test_kit::settings(
+        json!({"base_url": emulator.base_url()}),
+        "access_token",
+        token,
+    )
 }
 
 impl ConformanceTarget for Target {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
-        AmoCrmKind
-            .build(
-                settings(&self.emulator, secret),
-                &BuildContext {
-                    http: transport.with_rate_limit_override(Some(RateLimit::per(
-                        1000,
-                        Duration::from_secs(1),
-                    ))),
-                    connection_name: "amo".into(),
-                    oauth: Default::default(),
-                },
-            )
+        let http = test_kit::unthrottled(transport);
+        test_kit::build(&AmoCrmKind, settings(&self.emulator, secret), &http, "amo")
             .expect("connector builds")
     }
     fn secret(&self) -> &str {
@@ -78,38 +66,6 @@ impl ConformanceTarget for Target {
     fn faults(&self) -> &FaultPlan {
         self.emulator.faults()
     }
-}
-
-pub(super) async fn execute(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "idem-key-1",
-        })
-        .await
-}
-
-pub(super) async fn find(
-    connector: &dyn Connector,
-    action: &str,
-    key: &str,
-    value: Value,
-) -> Result<Option<Found>, ConnectorError> {
-    let input = Map::new();
-    connector
-        .find(FindCall {
-            action,
-            key,
-            value: &value,
-            input: &input,
-        })
-        .await
 }
 
 /// The requests other than GETs (the writes), in order.

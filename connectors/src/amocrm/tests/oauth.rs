@@ -16,6 +16,7 @@ use crate::emulation::Fault;
 use crate::error::RetryAdvice;
 use crate::oauth::{MemoryVault, OAuthSessions, TokenVault};
 use crate::secret::SecretString;
+use crate::test_kit;
 
 /// An emulator with an OAuth2 integration, and a vault the connectors keep tokens in.
 struct OAuthWorld {
@@ -259,12 +260,8 @@ async fn refreshed_tokens_are_scrubbed_from_error_text() {
 async fn a_long_lived_token_is_sent_as_is_and_never_refreshed() {
     let emulator =
         AmoCrmEmulator::start(AmoCrmEmulatorConfig::with_token("long-lived-token-77")).await;
-    let connector = AmoCrmKind
-        .build(
-            super::settings(&emulator, "long-lived-token-77"),
-            &BuildContext::new(transport(), "amo"),
-        )
-        .unwrap();
+    let settings = super::settings(&emulator, "long-lived-token-77");
+    let connector = test_kit::build(&AmoCrmKind, settings, &transport(), "amo").unwrap();
     connector.check().await.unwrap();
     emulator.expire_access_token();
     let error = connector.check().await.unwrap_err();

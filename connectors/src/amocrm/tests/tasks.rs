@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{Target, execute, lines, writes};
+use crate::test_kit::IDEMPOTENCY_KEY;
 
 #[tokio::test]
 async fn create_task_posts_an_array_with_a_unix_deadline() {
@@ -78,7 +79,7 @@ async fn notes_are_common_or_call_records() {
     );
     assert_eq!(
         posts[1].json().unwrap(),
-        json!([{"note_type": "call_in", "params": {"uniq": "idem-key-1", "duration": 65, "source": "Ringostat",
+        json!([{"note_type": "call_in", "params": {"uniq": IDEMPOTENCY_KEY, "duration": 65, "source": "Ringostat",
                 "phone": "+79991234567", "link": "https://example.com/rec.mp3"}}])
     );
     let notes = target.emulator.notes();

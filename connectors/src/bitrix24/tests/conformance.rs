@@ -12,6 +12,7 @@ use crate::conformance::{
 };
 use crate::emulation::Fault;
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit;
 
 const QUERY_LIMIT: &str =
     r#"{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}"#;
@@ -134,25 +135,13 @@ async fn method_errors_are_rejected_with_the_description() {
 
 #[tokio::test]
 async fn bad_webhook_settings_are_refused_when_built_without_quoting_them() {
-    use crate::connector::{BuildContext, ConnectorKind, Settings};
     for url in [
         format!("https://shop.bitrix24.ru/{CODE}/"),
         format!("shop.bitrix24.ru/rest/1/{CODE}/"),
         format!("https://shop.bitrix24.ru/rest/1/{CODE}/profile.json"),
     ] {
-        let secrets = std::collections::BTreeMap::from([(
-            "webhook_url".to_string(),
-            crate::SecretString::new(url),
-        )]);
-        let error = super::Bitrix24Kind
-            .build(
-                Settings::new(serde_json::Map::new(), secrets),
-                &BuildContext {
-                    http: transport(),
-                    connection_name: "crm".into(),
-                    oauth: Default::default(),
-                },
-            )
+        let settings = test_kit::settings(serde_json::json!({}), "webhook_url", &url);
+        let error = test_kit::build(&super::Bitrix24Kind, settings, &transport(), "crm")
             .err()
             .expect("refused");
         assert!(matches!(error, ConnectorError::Config(_)), "{error:?}");

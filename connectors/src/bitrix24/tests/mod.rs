@@ -7,19 +7,18 @@ mod conformance;
 mod convert;
 mod limits;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Bitrix24Kind;
 use super::emulator::{Bitrix24Emulator, Bitrix24EmulatorConfig};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, Record, Settings};
+use crate::connector::Connector;
 use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
-use crate::error::ConnectorError;
-use crate::secret::SecretString;
-use crate::transport::{HttpTransport, RateLimit};
+use crate::test_kit;
+pub(super) use crate::test_kit::execute;
+use crate::transport::HttpTransport;
 
 /// The webhook code the emulator accepts (the canary searched for in error texts).
 const CODE: &str = "b24canarycode7f3e9a";
@@ -70,26 +69,13 @@ impl Target {
 }
 
 fn build_connector(webhook_url: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
-    let secrets = BTreeMap::from([("webhook_url".to_string(), SecretString::new(webhook_url))]);
-    Bitrix24Kind
-        .build(
-            Settings::new(Map::new(), secrets),
-            &BuildContext {
-                http: transport.clone(),
-                connection_name: "crm".into(),
-                oauth: Default::default(),
-            },
-        )
-        .expect("connector builds")
+    let settings = test_kit::settings(json!({}), "webhook_url", webhook_url);
+    test_kit::build(&Bitrix24Kind, settings, transport, "crm").expect("connector builds")
 }
 
 impl ConformanceTarget for Target {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
-        let fast = transport.with_rate_limit_override(Some(RateLimit::per(
-            1000,
-            std::time::Duration::from_secs(1),
-        )));
-        build_connector(&self.webhook_for(secret), &fast)
+        build_connector(&self.webhook_for(secret), &test_kit::unthrottled(transport))
     }
     fn secret(&self) -> &str {
         CODE
@@ -100,21 +86,6 @@ impl ConformanceTarget for Target {
     fn faults(&self) -> &FaultPlan {
         self.emulator.faults()
     }
-}
-
-pub(super) async fn execute(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "key-1",
-        })
-        .await
 }
 
 /// The JSON body of a recorded request.

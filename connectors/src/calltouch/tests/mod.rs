@@ -6,19 +6,19 @@ mod actions;
 mod conformance;
 mod triggers;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{CalltouchEmulator, CalltouchEmulatorConfig, CalltouchKind};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, Record, Settings};
+use crate::connector::Connector;
 use crate::emulation::{FaultPlan, RequestLog};
 use crate::error::ConnectorError;
-use crate::secret::SecretString;
-use crate::transport::{HttpTransport, RateLimit};
+use crate::test_kit;
+pub(super) use crate::test_kit::execute;
+use crate::transport::HttpTransport;
 
 const SITE: &str = "48151";
 const TOKEN: &str = "ct-canary-token-5f3a9c";
@@ -61,15 +61,12 @@ fn build(
     for (k, v) in extra.as_object().cloned().unwrap_or_default() {
         values[k] = v;
     }
-    let secrets = BTreeMap::from([("token".to_string(), SecretString::new(token))]);
-    let settings = Settings::new(values.as_object().cloned().unwrap_or_default(), secrets);
-    CalltouchKind.build(
+    let settings = test_kit::settings(values, "token", token);
+    test_kit::build(
+        &CalltouchKind,
         settings,
-        &BuildContext {
-            http: fast(http),
-            connection_name: "calltouch".into(),
-            oauth: Default::default(),
-        },
+        &test_kit::unthrottled(http),
+        "calltouch",
     )
 }
 
@@ -86,15 +83,6 @@ impl ConformanceTarget for Target {
     fn faults(&self) -> &FaultPlan {
         self.emulator.faults()
     }
-}
-
-/// The transport with a limit high enough that tests never wait (the default limit is
-/// exercised by the transport's own tests).
-pub(super) fn fast(http: &HttpTransport) -> HttpTransport {
-    http.with_rate_limit_override(Some(RateLimit::per(
-        1000,
-        std::time::Duration::from_secs(1),
-    )))
 }
 
 /// A UTC instant given as Moscow wall-clock time (the cabinet's default zone).
@@ -114,19 +102,4 @@ pub(super) fn call(id: i64, date: &str) -> Value {
         "utmContent": "banner", "utmTerm": "sofa", "sessionId": 90000 + id, "ctClientId": 70000 + id,
         "clientId": format!("GA1.2.{id}"), "callTags": [{"category": "auto", "type": "tone", "names": ["lead"]}],
         "orders": []})
-}
-
-pub(super) async fn execute(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "key-1",
-        })
-        .await
 }

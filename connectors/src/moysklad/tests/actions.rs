@@ -1,6 +1,6 @@
 //! Action wire formats, read back from the emulator's request log, and duplicate lookups.
 
-use serde_json::json;
+use serde_json::{Map, json};
 
 use super::*;
 use crate::connector::FindCall;

@@ -6,19 +6,17 @@ mod conformance;
 mod limits;
 mod trigger;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::MoySkladKind;
 use super::emulator::{MoySkladEmulator, MoySkladEmulatorConfig};
-use crate::connector::{
-    ActionCall, BuildContext, Connector, ConnectorKind, PollPage, PollRequest, Record, Settings,
-};
+use crate::conformance::transport;
+use crate::connector::{Connector, PollPage, PollRequest};
 use crate::error::ConnectorError;
-use crate::secret::SecretString;
-use crate::transport::{HttpTransport, TransportConfig};
+use crate::test_kit;
+use crate::test_kit::execute as run;
 
 /// An emulator and a connector pointed at it.
 struct Fixture {
@@ -30,14 +28,8 @@ struct Fixture {
 fn connector_for(emulator: &MoySkladEmulator, token: &str) -> Arc<dyn Connector> {
     let values =
         json!({"base_url": emulator.base_url(), "organization": emulator.organization_id()});
-    let secrets = BTreeMap::from([("token".to_string(), SecretString::new(token))]);
-    let settings = Settings::new(values.as_object().unwrap().clone(), secrets);
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "sklad".into(),
-        oauth: Default::default(),
-    };
-    MoySkladKind.build(settings, &ctx).unwrap()
+    let settings = test_kit::settings(values, "token", token);
+    test_kit::build(&MoySkladKind, settings, &transport(), "sklad").unwrap()
 }
 
 async fn fixture_with(config: MoySkladEmulatorConfig) -> Fixture {
@@ -51,21 +43,6 @@ async fn fixture_with(config: MoySkladEmulatorConfig) -> Fixture {
 
 async fn fixture() -> Fixture {
     fixture_with(MoySkladEmulatorConfig::default()).await
-}
-
-async fn run(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().unwrap().clone();
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "k",
-        })
-        .await
 }
 
 /// One complete poll (all pages): the items and the cursor to store.

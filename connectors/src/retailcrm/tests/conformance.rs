@@ -8,10 +8,11 @@ use serde_json::json;
 
 use super::{KEY, Target};
 use crate::conformance::{
-    Probe, assert_no_secret, object, rate_limit_waits_as_told, run_failure_suite,
+    Probe, assert_no_secret, object, rate_limit_waits_as_told, run_failure_suite, transport,
 };
 use crate::emulation::{EmulatedRateLimit, Fault};
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit;
 
 fn probes() -> Vec<Probe> {
     vec![
@@ -102,22 +103,9 @@ async fn the_emulated_limit_answers_503_and_is_waited_out() {
 
 #[tokio::test]
 async fn settings_are_checked_when_the_connector_is_built() {
-    use crate::connector::{BuildContext, ConnectorKind, Settings};
     let build = |values: serde_json::Value| {
-        let secrets = std::collections::BTreeMap::from([(
-            "api_key".to_string(),
-            crate::SecretString::new(KEY),
-        )]);
-        let settings = Settings::new(values.as_object().cloned().unwrap(), secrets);
-        super::RetailCrmKind
-            .build(
-                settings,
-                &BuildContext {
-                    http: crate::conformance::transport(),
-                    connection_name: "shop".into(),
-                    oauth: Default::default(),
-                },
-            )
+        let settings = test_kit::settings(values, "api_key", KEY);
+        test_kit::build(&super::RetailCrmKind, settings, &transport(), "shop")
             .err()
             .expect("refused")
             .to_string()

@@ -7,18 +7,17 @@ mod customers;
 mod history;
 mod orders;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{RetailCrmEmulator, RetailCrmEmulatorConfig, RetailCrmKind};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{ActionCall, BuildContext, Connector, ConnectorKind, Record, Settings};
+use crate::connector::Connector;
 use crate::emulation::{FaultPlan, RequestLog};
-use crate::error::ConnectorError;
-use crate::secret::SecretString;
-use crate::transport::{HttpTransport, RateLimit};
+use crate::test_kit;
+pub(super) use crate::test_kit::execute;
+use crate::transport::HttpTransport;
 
 const SITE: &str = "main";
 const KEY: &str = "rc-canary-key-8d1e4b";
@@ -46,21 +45,14 @@ impl Target {
 impl ConformanceTarget for Target {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
         let values = json!({"url": self.emulator.base_url(), "site": SITE});
-        let secrets = BTreeMap::from([("api_key".to_string(), SecretString::new(secret))]);
-        let settings = Settings::new(values.as_object().cloned().unwrap_or_default(), secrets);
-        RetailCrmKind
-            .build(
-                settings,
-                &BuildContext {
-                    http: transport.with_rate_limit_override(Some(RateLimit::per(
-                        1000,
-                        std::time::Duration::from_secs(1),
-                    ))),
-                    connection_name: "shop".into(),
-                    oauth: Default::default(),
-                },
-            )
-            .expect("connector builds")
+        let settings = test_kit::settings(values, "api_key", secret);
+        test_kit::build(
+            &RetailCrmKind,
+            settings,
+            &test_kit::unthrottled(transport),
+            "shop",
+        )
+        .expect("connector builds")
     }
     fn secret(&self) -> &str {
         KEY
@@ -71,19 +63,4 @@ impl ConformanceTarget for Target {
     fn faults(&self) -> &FaultPlan {
         self.emulator.faults()
     }
-}
-
-pub(super) async fn execute(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "key-1",
-        })
-        .await
 }

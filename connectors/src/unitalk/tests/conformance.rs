@@ -14,6 +14,7 @@ use crate::conformance::{
 use crate::connector::PollRequest;
 use crate::emulation::Fault;
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit;
 
 fn poll_probe() -> Probe {
     Probe::Poll {
@@ -101,18 +102,16 @@ async fn the_key_never_appears_in_error_text_even_when_echoed() {
 
 #[tokio::test]
 async fn settings_are_checked_when_the_connector_is_built() {
-    use crate::connector::{BuildContext, ConnectorKind, Settings};
-    use crate::secret::SecretString;
     let build = |values: serde_json::Value, key: &str| {
-        let secrets =
-            std::collections::BTreeMap::from([("api_key".to_string(), SecretString::new(key))]);
-        crate::unitalk::UnitalkKind
-            .build(
-                Settings::new(values.as_object().cloned().unwrap(), secrets),
-                &BuildContext::new(transport(), "unitalk"),
-            )
-            .err()
-            .map(|e| e.to_string())
+        let settings = test_kit::settings(values, "api_key", key);
+        test_kit::build(
+            &crate::unitalk::UnitalkKind,
+            settings,
+            &transport(),
+            "unitalk",
+        )
+        .err()
+        .map(|e| e.to_string())
     };
     assert!(
         build(json!({"utc_offset": "Kyiv"}), KEY)

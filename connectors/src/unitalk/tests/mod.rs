@@ -5,7 +5,6 @@
 mod conformance;
 mod history;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::{UnitalkEmulator, UnitalkEmulatorConfig, UnitalkKind};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{BuildContext, Connector, ConnectorKind, Settings};
+use crate::connector::{Connector, Settings};
 use crate::emulation::{FaultPlan, RequestLog};
-use crate::secret::SecretString;
+use crate::test_kit;
 use crate::transport::HttpTransport;
 
 const KEY: &str = "unitalk-canary-key-5e2a91";
@@ -40,18 +39,18 @@ impl Target {
 /// Settings for a connection to `emulator` (account in Kyiv summer time, +03:00).
 pub(super) fn settings(emulator: &UnitalkEmulator, key: &str) -> Settings {
     let values = json!({"base_url": emulator.base_url(), "utc_offset": "+03:00"});
-    let secrets = BTreeMap::from([("api_key".to_string(), SecretString::new(key))]);
-    Settings::new(values.as_object().cloned().unwrap_or_default(), secrets)
+    test_kit::settings(values, "api_key", key)
 }
 
 impl ConformanceTarget for Target {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector> {
-        UnitalkKind
-            .build(
-                settings(&self.emulator, secret),
-                &BuildContext::new(transport.clone(), "unitalk"),
-            )
-            .expect("connector builds")
+        test_kit::build(
+            &UnitalkKind,
+            settings(&self.emulator, secret),
+            transport,
+            "unitalk",
+        )
+        .expect("connector builds")
     }
     fn secret(&self) -> &str {
         KEY

@@ -1,0 +1,85 @@
+//! What every connector's tests do the same way against its emulator: connection settings
+//! from JSON, a connector built on a transport whose rate limit never makes a test wait,
+//! and actions and lookups run with JSON input. Each connector's `tests/mod.rs` keeps only
+//! what is its own (the setting names, the emulator, the canary secret).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::conformance::object;
+use crate::connector::{
+    ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
+};
+use crate::error::ConnectorError;
+use crate::secret::SecretString;
+use crate::transport::{HttpTransport, RateLimit};
+
+/// The idempotency key every action run by [`execute`] carries.
+pub(crate) const IDEMPOTENCY_KEY: &str = "key-1";
+
+/// `http` with a per-account limit (1000 a second) high enough that tests never wait; the
+/// connectors' default limits are exercised by the transport's own tests and by the
+/// connectors' limit tests.
+pub(crate) fn unthrottled(http: &HttpTransport) -> HttpTransport {
+    http.with_rate_limit_override(Some(RateLimit::per(1000, Duration::from_secs(1))))
+}
+
+/// Connection settings: the plain values of the JSON object `values` and one secret.
+///
+/// # Panics
+/// When `values` is not a JSON object.
+pub(crate) fn settings(values: Value, secret_name: &str, secret: &str) -> Settings {
+    let secrets = BTreeMap::from([(secret_name.to_string(), SecretString::new(secret))]);
+    Settings::new(object(values), secrets)
+}
+
+/// A connector of `kind` for the connection `connection_name`, sending through `http`
+/// (tokens kept in memory only).
+pub(crate) fn build(
+    kind: &dyn ConnectorKind,
+    settings: Settings,
+    http: &HttpTransport,
+    connection_name: &str,
+) -> Result<Arc<dyn Connector>, ConnectorError> {
+    kind.build(settings, &BuildContext::new(http.clone(), connection_name))
+}
+
+/// Run `action` with the JSON object `input` and [`IDEMPOTENCY_KEY`].
+///
+/// # Panics
+/// When `input` is not a JSON object.
+pub(crate) async fn execute(
+    connector: &dyn Connector,
+    action: &str,
+    input: Value,
+) -> Result<Record, ConnectorError> {
+    let input = object(input);
+    connector
+        .execute(ActionCall {
+            action,
+            input: &input,
+            idempotency_key: IDEMPOTENCY_KEY,
+        })
+        .await
+}
+
+/// Look up the record of `action` whose `key` is `value` (no further input).
+pub(crate) async fn find(
+    connector: &dyn Connector,
+    action: &str,
+    key: &str,
+    value: Value,
+) -> Result<Option<Found>, ConnectorError> {
+    let input = Map::new();
+    connector
+        .find(FindCall {
+            action,
+            key,
+            value: &value,
+            input: &input,
+        })
+        .await
+}
