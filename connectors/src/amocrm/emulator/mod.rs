@@ -31,8 +31,7 @@ pub use problem::{FieldError, Problem};
 pub use state::{LOST, WON};
 
 use crate::emulation::{
-    EmulatedRateLimit, EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog,
-    instrument,
+    EmulatedRateLimit, FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog,
 };
 use oauth::TokenState;
 use routes::Shared;
@@ -99,10 +98,8 @@ impl Default for AmoCrmEmulatorConfig {
 
 /// A running amoCRM emulator. Dropping it stops the server.
 pub struct AmoCrmEmulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl AmoCrmEmulator {
@@ -117,10 +114,7 @@ impl AmoCrmEmulator {
             rate: RateWindow::new(),
             arrivals: Mutex::new(Vec::new()),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router)
+        let server = InstrumentedServer::start(routes::router(shared.clone()))
             .await
             .expect("bind an emulator port on 127.0.0.1");
         // Links hold the base URL, known only once the port is bound; no request can
@@ -134,12 +128,7 @@ impl AmoCrmEmulator {
                 fix_links(fields, &base);
             }
         }
-        AmoCrmEmulator {
-            server,
-            shared,
-            log,
-            faults,
-        }
+        AmoCrmEmulator { server, shared }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
@@ -191,8 +180,8 @@ impl AmoCrmEmulator {
 
     /// Requests to the token endpoint so far.
     pub fn token_requests(&self) -> usize {
-        self.log
-            .all()
+        self.server
+            .requests()
             .iter()
             .filter(|r| r.path == oauth::TOKEN_PATH)
             .count()
@@ -200,17 +189,17 @@ impl AmoCrmEmulator {
 
     /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
-    /// The live request log.
+    /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 
     /// When each request that was not faulted arrived (tokio time), oldest first.

@@ -31,17 +31,15 @@ pub use config::{
 };
 pub use listing::PAGE_SIZE;
 
-use crate::emulation::{EmulatorServer, FaultPlan, RecordedRequest, RequestLog, instrument};
+use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
 use bucket::BucketLevel;
 use routes::Shared;
 use state::{EntityKind, HIDDEN_CONTACT_IDS, Portal};
 
 /// A running Bitrix24 emulator. Dropping it stops the server.
 pub struct Bitrix24Emulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl Bitrix24Emulator {
@@ -54,18 +52,10 @@ impl Bitrix24Emulator {
             portal: Mutex::new(Portal::new(config)),
             bucket: Mutex::new(BucketLevel::default()),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router)
+        let server = InstrumentedServer::start(routes::router(shared.clone()))
             .await
             .expect("bind an emulator port on 127.0.0.1");
-        Bitrix24Emulator {
-            server,
-            shared,
-            log,
-            faults,
-        }
+        Bitrix24Emulator { server, shared }
     }
 
     fn portal(&self) -> std::sync::MutexGuard<'_, Portal> {
@@ -214,19 +204,19 @@ impl Bitrix24Emulator {
         change(&mut self.portal().config);
     }
 
-    /// Every HTTP request received, oldest first.
+    /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
     /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 }
 

@@ -10,9 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::emulation::{
-    EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument,
-};
+use crate::emulation::{FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog};
 
 pub use state::{CalltouchEmulatorConfig, DealRecord};
 
@@ -21,10 +19,8 @@ use state::{CalltouchState, call_day, request_day};
 
 /// A running Calltouch emulator. Dropping it stops the server.
 pub struct CalltouchEmulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl CalltouchEmulator {
@@ -34,16 +30,8 @@ impl CalltouchEmulator {
             state: Mutex::new(CalltouchState::new(config)),
             rate: RateWindow::new(),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router).await?;
-        Ok(CalltouchEmulator {
-            server,
-            shared,
-            log,
-            faults,
-        })
+        let server = InstrumentedServer::start(routes::router(shared.clone())).await?;
+        Ok(CalltouchEmulator { server, shared })
     }
 
     /// `http://127.0.0.1:<port>`: the connection's `base_url`.
@@ -95,19 +83,19 @@ impl CalltouchEmulator {
         self.lock().deal_record(order_number)
     }
 
-    /// Every HTTP request received, oldest first.
+    /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
     /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 
     /// Change the configuration of the running emulator (e.g. switch the rate limit on).

@@ -12,29 +12,20 @@ use crate::conformance::{
     server_error_backs_off, slow_answer_times_out, wrong_key_is_auth_and_not_retried,
 };
 use crate::connector::Connector;
-use crate::emulation::{EmulatorServer, Fault, FaultPlan, RequestLog, instrument};
+use crate::emulation::{Fault, FaultPlan, InstrumentedServer, RequestLog};
 use crate::transport::HttpTransport;
 
 const TOKEN: &str = "good-token-1";
 
 struct Target {
-    server: EmulatorServer,
-    log: RequestLog,
-    faults: FaultPlan,
+    server: InstrumentedServer,
 }
 
 impl Target {
     async fn start() -> Target {
-        let (log, faults) = (RequestLog::new(), FaultPlan::new());
-        let app = instrument(
-            router(Arc::new(ApiState::default())),
-            log.clone(),
-            faults.clone(),
-        );
+        let app = router(Arc::new(ApiState::default()));
         Target {
-            server: EmulatorServer::start(app).await.unwrap(),
-            log,
-            faults,
+            server: InstrumentedServer::start(app).await.unwrap(),
         }
     }
 }
@@ -53,10 +44,10 @@ impl ConformanceTarget for Target {
         TOKEN
     }
     fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
     fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 }
 

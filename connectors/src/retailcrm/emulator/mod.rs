@@ -15,9 +15,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use crate::emulation::{
-    EmulatorServer, FaultPlan, RateWindow, RecordedRequest, RequestLog, instrument,
-};
+use crate::emulation::{FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog};
 
 pub use config::RetailCrmEmulatorConfig;
 
@@ -26,10 +24,8 @@ use state::RetailCrmState;
 
 /// A running retailCRM emulator. Dropping it stops the server.
 pub struct RetailCrmEmulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl RetailCrmEmulator {
@@ -39,16 +35,8 @@ impl RetailCrmEmulator {
             state: Mutex::new(RetailCrmState::new(config)),
             rate: RateWindow::new(),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router).await?;
-        Ok(RetailCrmEmulator {
-            server,
-            shared,
-            log,
-            faults,
-        })
+        let server = InstrumentedServer::start(routes::router(shared.clone())).await?;
+        Ok(RetailCrmEmulator { server, shared })
     }
 
     /// `http://127.0.0.1:<port>`: the connection's `url`.
@@ -144,19 +132,19 @@ impl RetailCrmEmulator {
         self.lock().clock = Some(now);
     }
 
-    /// Every HTTP request received, oldest first.
+    /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
     /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 
     /// Change the configuration of the running emulator (e.g. switch the rate limit on).

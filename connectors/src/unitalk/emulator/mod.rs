@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub use records::HistoryCall;
 
-use crate::emulation::{EmulatorServer, FaultPlan, RecordedRequest, RequestLog, instrument};
+use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
 use routes::{Account, Shared, call_date};
 
 /// How the emulator behaves.
@@ -62,10 +62,8 @@ impl Default for UnitalkEmulatorConfig {
 
 /// A running UniTalk emulator. Dropping it stops the server.
 pub struct UnitalkEmulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl UnitalkEmulator {
@@ -80,18 +78,10 @@ impl UnitalkEmulator {
                 calls: Vec::new(),
             }),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router)
+        let server = InstrumentedServer::start(routes::router(shared.clone()))
             .await
             .expect("bind an emulator port on 127.0.0.1");
-        UnitalkEmulator {
-            server,
-            shared,
-            log,
-            faults,
-        }
+        UnitalkEmulator { server, shared }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
@@ -131,16 +121,16 @@ impl UnitalkEmulator {
 
     /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
-    /// The live request log.
+    /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 }
