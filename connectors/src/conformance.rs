@@ -160,7 +160,9 @@ pub(crate) async fn wrong_key_is_auth_and_not_retried(
     );
 }
 
-/// A rate-limit answer (`fault`) is `RateLimited` and the advice waits `expected`.
+/// A rate-limit answer (`fault`) makes the item wait `expected`: `RateLimited` (an
+/// attempt spent), or `Unavailable` for a target that refuses all work for a while and
+/// did nothing with the request (Salesforce's spent daily quota: no attempt spent).
 pub(crate) async fn rate_limit_waits_as_told(
     target: &impl ConformanceTarget,
     probe: &Probe,
@@ -171,11 +173,15 @@ pub(crate) async fn rate_limit_waits_as_told(
     target.faults().clear();
     target.faults().push(fault);
     let error = fails(target, connector.as_ref(), probe).await;
-    assert!(
-        matches!(error, ConnectorError::RateLimited { .. }),
-        "expected RateLimited, got {error:?}"
-    );
-    assert_eq!(error.advice(), RetryAdvice::After(expected));
+    match error {
+        ConnectorError::RateLimited { .. } => {
+            assert_eq!(error.advice(), RetryAdvice::After(expected));
+        }
+        ConnectorError::Unavailable { .. } => {
+            assert_eq!(error.advice(), RetryAdvice::NotSent(expected));
+        }
+        _ => panic!("expected RateLimited or Unavailable, got {error:?}"),
+    }
 }
 
 /// A server error with `status` is retried with backoff.

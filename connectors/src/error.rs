@@ -16,8 +16,9 @@ pub enum RetryAdvice {
     /// The credentials were refused: the whole connection is broken, so the item waits
     /// until the connection is fixed rather than failing on its own.
     ConnectionBroken,
-    /// Nothing was sent (the target's circuit breaker is open): wait this long, and do not
-    /// count it as an attempt.
+    /// Nothing was done (the target's circuit breaker is open, or the target refuses all
+    /// work for a while, e.g. a spent daily quota): wait this long, and do not count it as
+    /// an attempt.
     NotSent(Duration),
 }
 
@@ -68,9 +69,12 @@ pub enum ConnectorError {
         /// The (redacted, truncated) response body.
         body: String,
     },
-    /// The request was not sent: the target failed repeatedly and its circuit breaker is
-    /// open for `retry_after` more.
-    #[error("target unavailable, not sent: {reason}; next try in {} s", retry_after.as_secs())]
+    /// Nothing was done, so the engine waits `retry_after` without counting an attempt:
+    /// either the request was not sent (the target failed repeatedly and its circuit
+    /// breaker is open, or the account is on hold), or the target refused it before doing
+    /// anything because it refuses all work for a while (Salesforce's spent daily quota,
+    /// which also puts the account on hold, see `ConnectionClient::hold_for`).
+    #[error("target unavailable, nothing done: {reason}; next try in {} s", retry_after.as_secs())]
     Unavailable {
         /// Time left before the breaker lets a request through.
         retry_after: Duration,

@@ -9,7 +9,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 
 use super::auth::Auth;
-use super::errors::{QUOTA_PAUSE, classify};
+use super::errors::classify;
 use super::soql::{is_api_name, is_record_id};
 use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
@@ -262,14 +262,15 @@ impl SalesforceClient {
         }
         if !response.is_success() {
             let error = classify(&response, self.http.redactor());
-            if let ConnectorError::RateLimited {
-                retry_after: Some(QUOTA_PAUSE),
-                status: 403,
-                ..
+            if let ConnectorError::Unavailable {
+                retry_after,
+                reason,
             } = &error
             {
-                // The quota is the org's: every bundle reaching it waits, not one item.
-                self.http.pause_for(QUOTA_PAUSE);
+                // The quota is the org's: every bundle reaching it is held (requests
+                // refused unsent, items waiting without spending attempts) rather than
+                // each item spending a request to learn it again.
+                self.http.hold_for(*retry_after, reason.clone());
             }
             return Err(error);
         }

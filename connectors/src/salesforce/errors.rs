@@ -7,8 +7,10 @@
 //!   the first say (it may renew the token and send again); what reaches this module is a
 //!   refused credential → [`ConnectorError::Auth`];
 //! - 403 `REQUEST_LIMIT_EXCEEDED`: the org's rolling 24-hour API quota is spent. Nothing
-//!   works until old requests age out of the window, so the whole account is paused for
-//!   [`QUOTA_PAUSE`] and the item waits that long;
+//!   works until old requests age out of the window, and Salesforce did nothing with the
+//!   request → [`ConnectorError::Unavailable`]: the whole account is held for
+//!   [`QUOTA_PAUSE`] (requests refused unsent) and the item waits that long without
+//!   spending an attempt, however long the quota stays spent;
 //! - 403 `API_DISABLED_FOR_ORG` / `API_CURRENTLY_DISABLED`: the org or the user may not
 //!   use the API at all → the connection is broken;
 //! - 300: an upsert's external id matched several records → rejected, naming them;
@@ -89,6 +91,14 @@ pub fn describe(errors: &[ApiError]) -> String {
         .join("; ")
 }
 
+/// Why the org is held after `REQUEST_LIMIT_EXCEEDED` (`body`: the described error).
+pub fn quota_reason(body: &str) -> String {
+    format!(
+        "Salesforce answered HTTP 403 {body}: the org's daily API quota is spent; nothing is sent to it for {} min",
+        QUOTA_PAUSE.as_secs() / 60
+    )
+}
+
 /// The error a non-2xx Salesforce answer stands for. `redactor` scrubs the connection's
 /// secrets from the vendor text (the raw excerpt is scrubbed by the transport already).
 pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError {
@@ -112,10 +122,9 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
             ),
         },
         401 => ConnectorError::Auth { status, body },
-        403 if codes.contains(&"REQUEST_LIMIT_EXCEEDED") => ConnectorError::RateLimited {
-            status,
-            retry_after: Some(QUOTA_PAUSE),
-            body,
+        403 if codes.contains(&"REQUEST_LIMIT_EXCEEDED") => ConnectorError::Unavailable {
+            retry_after: QUOTA_PAUSE,
+            reason: quota_reason(&body),
         },
         403 if codes.iter().any(|c| FORBIDDEN_AUTH_CODES.contains(c)) => {
             ConnectorError::Auth { status, body }
@@ -187,7 +196,15 @@ mod tests {
         let quota =
             r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
         let e = classify(&response(403, quota), &Redactor::default());
-        assert_eq!(e.advice(), RetryAdvice::After(QUOTA_PAUSE));
+        assert_eq!(
+            e.advice(),
+            RetryAdvice::NotSent(QUOTA_PAUSE),
+            "not an attempt"
+        );
+        assert_eq!(
+            e.to_string(),
+            "target unavailable, nothing done: Salesforce answered HTTP 403 REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.: the org's daily API quota is spent; nothing is sent to it for 15 min; next try in 900 s"
+        );
         let disabled = r#"[{"message":"The REST API is not enabled for this Organization.","errorCode":"API_DISABLED_FOR_ORG"}]"#;
         assert_eq!(
             classify(&response(403, disabled), &Redactor::default()).advice(),

@@ -128,10 +128,10 @@ impl Connector for SalesforceConnector {
         let sf = &self.sf;
         match (call.action, call.key) {
             (spec::CREATE_LEAD, "phone" | "email") => {
-                lookups::find_by_key(sf, Party::Lead, call.key, call.value).await
+                lookups::find_duplicate(sf, Party::Lead, call.key, call.value).await
             }
             (spec::CREATE_CONTACT, "phone" | "email") => {
-                lookups::find_by_key(sf, Party::Contact, call.key, call.value).await
+                lookups::find_duplicate(sf, Party::Contact, call.key, call.value).await
             }
             (spec::CREATE_OPPORTUNITY, "contact_id") => {
                 opportunities::open_for_contact(sf, call.value).await

@@ -7,6 +7,11 @@
 //! waiting without counting an attempt. After the cooldown one request goes through as a
 //! probe; a success closes the breaker, a failure opens it again for twice as long (up to
 //! `max_cooldown`). Other accounts, and so other bundles, are not affected.
+//!
+//! A target can also say by itself that it will refuse everything for a while (a spent
+//! daily API quota): [`CircuitBreaker::hold`] opens the breaker for that long without
+//! counting a failure, with the target's reason, so the account's requests are refused
+//! unsent — not an attempt for any item — until the hold ends and one probe goes out.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -40,6 +45,8 @@ struct BreakerState {
     open_until: Option<Instant>,
     next_cooldown: Option<Duration>,
     probing: bool,
+    /// Why the breaker is open, when the target itself asked for the pause.
+    hold_reason: Option<String>,
 }
 
 /// One account's breaker.
@@ -75,6 +82,30 @@ impl CircuitBreaker {
         None
     }
 
+    /// Refuse requests for `wait` because the target said it will refuse them (a spent
+    /// quota): the breaker opens without counting a failure, and [`Self::hold_reason`]
+    /// says why. After the hold one probe goes through, as after a cooldown; a longer
+    /// hold or open period already in force is kept.
+    pub fn hold(&self, wait: Duration, reason: impl Into<String>) {
+        let mut state = self.state.lock().expect("breaker lock poisoned");
+        let until = Instant::now() + wait;
+        if state.open_until.is_none_or(|open| open < until) {
+            state.open_until = Some(until);
+        }
+        state.probing = false;
+        state.hold_reason = Some(reason.into());
+    }
+
+    /// The target's reason while a [`Self::hold`] is in force (not after the target
+    /// answered again).
+    pub fn hold_reason(&self) -> Option<String> {
+        self.state
+            .lock()
+            .expect("breaker lock poisoned")
+            .hold_reason
+            .clone()
+    }
+
     /// Record a request that reached the target and was not a server failure.
     pub fn record_success(&self) {
         let mut state = self.state.lock().expect("breaker lock poisoned");
@@ -92,6 +123,7 @@ impl CircuitBreaker {
             state.open_until = Some(Instant::now() + cooldown);
             state.next_cooldown = Some((cooldown * 2).min(self.config.max_cooldown));
             state.probing = false;
+            state.hold_reason = None;
             return Some(cooldown);
         }
         None
@@ -149,6 +181,28 @@ mod tests {
         assert_eq!(b.check(), None);
         b.record_failure();
         assert_eq!(b.check(), Some(Duration::from_secs(25)), "capped");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_refuses_with_its_reason_without_counting_a_failure() {
+        let b = breaker();
+        b.record_failure();
+        b.hold(Duration::from_secs(900), "REQUEST_LIMIT_EXCEEDED");
+        assert_eq!(b.check(), Some(Duration::from_secs(900)));
+        assert_eq!(b.hold_reason().as_deref(), Some("REQUEST_LIMIT_EXCEEDED"));
+        assert_eq!(b.failures(), 1, "a hold is not a failure");
+        // A shorter hold does not shorten the one in force.
+        b.hold(Duration::from_secs(60), "again");
+        assert_eq!(b.check(), Some(Duration::from_secs(900)));
+        tokio::time::advance(Duration::from_secs(900)).await;
+        assert_eq!(b.check(), None, "one probe after the hold");
+        assert!(b.check().is_some(), "only one");
+        b.record_success();
+        assert_eq!((b.check(), b.hold_reason()), (None, None), "released");
+        // The probe met the spent quota again: held again.
+        b.hold(Duration::from_secs(900), "REQUEST_LIMIT_EXCEEDED");
+        tokio::time::advance(Duration::from_secs(899)).await;
+        assert_eq!(b.check(), Some(Duration::from_secs(1)));
     }
 
     #[tokio::test(start_paused = true)]

@@ -195,9 +195,12 @@ impl ConnectionClient {
         request: reqwest::RequestBuilder,
     ) -> Result<HttpResponse, ConnectorError> {
         if let Some(retry_after) = self.breaker.check() {
+            let reason = self.breaker.hold_reason().unwrap_or_else(|| {
+                "the target failed repeatedly; requests to it are paused".into()
+            });
             return Err(ConnectorError::Unavailable {
                 retry_after,
-                reason: "the target failed repeatedly; requests to it are paused".into(),
+                reason,
             });
         }
         let _permit = match &self.limiter {
@@ -281,6 +284,16 @@ impl ConnectionClient {
                 self.breaker.failures()
             ),
         }
+    }
+
+    /// Refuse every request to this account, from any connection, for `wait` without
+    /// sending it: [`ConnectorError::Unavailable`] with the time left and `reason`, which
+    /// the engine waits out without spending attempts. For a target that said it will
+    /// refuse all work for a long while (a spent daily quota), where holding each request
+    /// in [`Self::pause_for`]'s wait would only tie up workers. After the hold one request
+    /// goes through as a probe.
+    pub fn hold_for(&self, wait: std::time::Duration, reason: impl Into<String>) {
+        self.breaker.hold(wait, reason);
     }
 
     /// Send nothing more to this account for `wait`: for vendor-specific "come back

@@ -6,7 +6,9 @@
 //! matches the newest wins; for leads an unconverted lead wins over converted ones, so
 //! that after "converted → create a new lead" (S2.2) later calls land on the new lead,
 //! while a phone that only has a converted lead still reports it, with
-//! `is_converted` and `converted_contact_id`.
+//! `is_converted` and `converted_contact_id`. The duplicate search of `create_lead`
+//! ([`find_duplicate`]) answers unconverted leads only: a converted lead cannot be
+//! changed and its person lives on as a contact, so it is no duplicate of a new lead.
 
 use serde_json::{Map, Value, json};
 
@@ -105,38 +107,66 @@ pub async fn find(
     Ok(out)
 }
 
-/// Look a record up by one key (`phone` or `email`): the duplicate search of
-/// `create_lead` / `create_contact`, and the steps of `find`.
-pub async fn find_by_key(
+/// Look a record up by one key (`phone` or `email`): one step of `find`.
+async fn find_by_key(
     sf: &Salesforce,
     party: Party,
     key: &str,
     value: &Value,
 ) -> Result<Option<Found>, ConnectorError> {
+    let candidates = candidates(sf, party, key, value).await?;
+    Ok(choose(party, candidates).map(|record| answer(party, key, &record)))
+}
+
+/// The duplicate search of `create_lead` / `create_contact` by one key. For leads only
+/// unconverted ones count: Salesforce refuses every change to a converted lead
+/// (`CANNOT_UPDATE_CONVERTED_LEAD`) and its person lives on as a contact, so a phone
+/// whose only lead is converted gets a new lead rather than reusing a closed record
+/// (S2.2 "create a new lead").
+pub async fn find_duplicate(
+    sf: &Salesforce,
+    party: Party,
+    key: &str,
+    value: &Value,
+) -> Result<Option<Found>, ConnectorError> {
+    let candidates = candidates(sf, party, key, value).await?;
+    let live = candidates
+        .into_iter()
+        .find(|r| party != Party::Lead || r.get("IsConverted") != Some(&Value::Bool(true)));
+    Ok(live.map(|record| answer(party, key, &record)))
+}
+
+/// Every record matching one key, newest first (none for a blank value).
+async fn candidates(
+    sf: &Salesforce,
+    party: Party,
+    key: &str,
+    value: &Value,
+) -> Result<Vec<Value>, ConnectorError> {
     let text = match value {
         Value::String(s) => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
         _ => String::new(),
     };
     if text.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    let candidates = match key {
-        "phone" => by_phone(sf, party, &text).await?,
-        "email" => by_email(sf, party, &text).await?,
-        other => {
-            return Err(ConnectorError::Config(format!(
-                "salesforce: {} can be searched by phone or email, not `{other}`",
-                party.object()
-            )));
-        }
-    };
-    Ok(choose(party, candidates).map(|record| {
-        let mut out = outputs(&record, party.fields());
-        out.insert("found".into(), Value::Bool(true));
-        out.insert("matched_by".into(), json!(key));
-        out
-    }))
+    match key {
+        "phone" => by_phone(sf, party, &text).await,
+        "email" => by_email(sf, party, &text).await,
+        other => Err(ConnectorError::Config(format!(
+            "salesforce: {} can be searched by phone or email, not `{other}`",
+            party.object()
+        ))),
+    }
+}
+
+/// The outputs of a found record.
+fn answer(party: Party, key: &str, record: &Value) -> Found {
+    let mut out = outputs(record, party.fields());
+    out.insert("found".into(), Value::Bool(true));
+    out.insert("matched_by".into(), json!(key));
+    out
 }
 
 async fn by_phone(

@@ -122,10 +122,15 @@ impl SalesforceEmulator {
 
     /// Make every access token issued so far stop working (the session timeout passed).
     pub fn expire_access_tokens(&self) {
-        let now = tokio::time::Instant::now();
-        for token in &mut self.lock().tokens {
-            token.expires = Some(now);
-        }
+        self.lock().expire_tokens();
+    }
+
+    /// Answer `requests` more API requests (`0` is taken as `1`), then make every access
+    /// token issued so far stop working: the session times out in the middle of a run, at
+    /// a chosen point (between two steps of one item, say). Tokens issued later by the
+    /// token endpoint are not affected.
+    pub fn expire_access_tokens_after(&self, requests: u64) {
+        self.lock().session_requests_left = Some(requests.max(1));
     }
 
     /// Revoke the refresh token (the user or an admin disconnected the app).

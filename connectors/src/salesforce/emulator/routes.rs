@@ -66,6 +66,7 @@ async fn front_door(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     if !authorized(&org, &parts) {
         return ApiError::invalid_session().into_response();
     }
+    org.count_session_request();
     let limit = org.config.daily_api_limit;
     let mut response = if org.api_used >= limit {
         ApiError::new("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")

@@ -43,9 +43,32 @@ pub struct Org {
     pub tokens: Vec<IssuedToken>,
     /// The refresh token currently valid (rotation replaces it), `None` once revoked.
     pub refresh_token: Option<String>,
+    /// API requests the tokens issued so far still get answered; after that many, they
+    /// all expire (a session timing out in the middle of a run). `None`: no countdown.
+    pub session_requests_left: Option<u64>,
 }
 
 impl Org {
+    /// Make every access token issued so far stop working now.
+    pub fn expire_tokens(&mut self) {
+        let now = tokio::time::Instant::now();
+        for token in &mut self.tokens {
+            token.expires = Some(now);
+        }
+    }
+
+    /// Count one answered API request against [`Org::session_requests_left`].
+    pub fn count_session_request(&mut self) {
+        match self.session_requests_left {
+            Some(0 | 1) => {
+                self.session_requests_left = None;
+                self.expire_tokens();
+            }
+            Some(left) => self.session_requests_left = Some(left - 1),
+            None => {}
+        }
+    }
+
     /// A fresh org with the configured users and opportunity stages.
     pub fn new(config: SalesforceEmulatorConfig) -> Self {
         let tokens = vec![IssuedToken {
@@ -66,6 +89,7 @@ impl Org {
             api_used: 0,
             tokens,
             refresh_token,
+            session_requests_left: None,
         };
         for (id, name) in org.config.users.clone() {
             org.insert("User", json!({"Id": id, "Name": name, "Email": format!("{}@example.com", name.to_lowercase().replace(' ', ".")), "IsActive": true}));

@@ -3,6 +3,7 @@
 //! API access, and settings checked when the connector is built.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::json;
 
@@ -10,7 +11,7 @@ use super::{TOKEN, Target, build, execute, settings};
 use crate::conformance::{
     ConformanceTarget, Probe, assert_no_secret, object, run_failure_suite, transport,
 };
-use crate::connector::Settings;
+use crate::connector::{Connector, Settings};
 use crate::emulation::Fault;
 use crate::error::{ConnectorError, RetryAdvice};
 use crate::salesforce::ApiUsage;
@@ -72,12 +73,15 @@ async fn the_wrong_token_gets_invalid_session_id_after_one_request() {
 #[tokio::test]
 async fn the_org_quota_is_read_from_every_answer_and_its_end_pauses_the_org() {
     let target = Target::start().await;
-    let connector = super::super::SalesforceConnector::new(
-        &settings(&target.emulator, TOKEN),
-        &crate::connector::BuildContext::new(transport(), "sf"),
-    )
-    .unwrap();
-    use crate::connector::Connector;
+    // Two bundles reaching the org share the transport, as in the engine.
+    let shared = transport();
+    let connector = Arc::new(
+        super::super::SalesforceConnector::new(
+            &settings(&target.emulator, TOKEN),
+            &crate::connector::BuildContext::new(shared.clone(), "sf"),
+        )
+        .unwrap(),
+    );
     connector.check().await.unwrap();
     assert_eq!(
         connector.api_usage(),
@@ -88,7 +92,9 @@ async fn the_org_quota_is_read_from_every_answer_and_its_end_pauses_the_org() {
     );
     target.emulator.set_api_used(15_000);
     let error = connector.check().await.unwrap_err();
-    assert_eq!(error.advice(), RetryAdvice::After(QUOTA_PAUSE), "{error}");
+    // Salesforce did nothing with the request: the item waits without spending an
+    // attempt, however long the quota stays spent.
+    assert_eq!(error.advice(), RetryAdvice::NotSent(QUOTA_PAUSE), "{error}");
     assert!(
         error.to_string().contains("REQUEST_LIMIT_EXCEEDED"),
         "{error}"
@@ -100,12 +106,25 @@ async fn the_org_quota_is_read_from_every_answer_and_its_end_pauses_the_org() {
             limit: 15_000
         })
     );
-    // The whole org is paused: the next request does not reach Salesforce before the
-    // pause ends (checked with a short timeout rather than waiting it out).
+    // The whole org is held: requests from any connection to it are refused at once,
+    // unsent, for what is left of the pause.
     let before = target.emulator.requests().len();
-    let next = tokio::time::timeout(std::time::Duration::from_millis(200), connector.check()).await;
-    assert!(next.is_err(), "the next request should wait for the pause");
-    assert_eq!(target.emulator.requests().len(), before);
+    let other_bundle = target.build(TOKEN, &shared);
+    for next in [&*connector as &dyn Connector, &*other_bundle] {
+        let error = tokio::time::timeout(std::time::Duration::from_secs(5), next.check())
+            .await
+            .expect("refused at once, not held in a wait")
+            .unwrap_err();
+        let ConnectorError::Unavailable { retry_after, .. } = &error else {
+            panic!("expected Unavailable, got {error:?}");
+        };
+        assert!(
+            *retry_after <= QUOTA_PAUSE && *retry_after > QUOTA_PAUSE / 2,
+            "{retry_after:?}"
+        );
+        assert!(error.to_string().contains("daily API quota"), "{error}");
+    }
+    assert_eq!(target.emulator.requests().len(), before, "nothing sent");
 }
 
 #[tokio::test]

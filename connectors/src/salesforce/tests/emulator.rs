@@ -153,6 +153,23 @@ async fn a_missing_or_expired_token_is_invalid_session_id() {
 }
 
 #[tokio::test]
+async fn a_session_can_time_out_after_a_number_of_requests() {
+    let target = Target::start().await;
+    target.emulator.expire_access_tokens_after(2);
+    for _ in 0..2 {
+        let (status, _, _) = get(&target, &format!("{DATA}/limits")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _, body) = get(&target, &format!("{DATA}/limits")).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the third request: {body}"
+    );
+    assert_eq!(body[0]["errorCode"], "INVALID_SESSION_ID");
+}
+
+#[tokio::test]
 async fn the_token_endpoint_refuses_like_salesforce() {
     let target = Target::start().await;
     let config = target.emulator.config();

@@ -187,6 +187,53 @@ async fn duplicate_search_of_creates_uses_the_same_lookups() {
     );
 }
 
+/// S2.2: the duplicate search of `create_lead` skips converted leads (they cannot be
+/// changed and their person is a contact now), so "converted → create a new lead" gets a
+/// new lead, and later calls reuse that one; `find_lead` still reports the converted one.
+#[tokio::test]
+async fn a_converted_lead_is_no_duplicate_of_a_new_lead() {
+    let target = Target::start().await;
+    let connector = target.connector();
+    let old = target
+        .emulator
+        .seed("Lead", lead("Koval", "+380 44 333 44 55"));
+    target.emulator.convert_lead(&old, false);
+    assert!(
+        find(&*connector, "create_lead", "phone", json!("380443334455"))
+            .await
+            .unwrap()
+            .is_none(),
+        "a converted lead is not a duplicate"
+    );
+    let out = execute(&*connector, "find_lead", json!({"phone": "380443334455"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["id"].clone(), out["is_converted"].clone()),
+        (json!(old), json!(true))
+    );
+    let fresh = target.emulator.seed("Lead", lead("Koval", "0443334455"));
+    let found = find(&*connector, "create_lead", "phone", json!("380443334455"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found["id"], fresh.as_str());
+    assert_eq!(found["is_converted"], false);
+    assert_eq!(found["matched_by"], "phone");
+    // Contacts are never converted: the conversion's contact is a duplicate as usual.
+    assert!(
+        find(
+            &*connector,
+            "create_contact",
+            "phone",
+            json!("380443334455")
+        )
+        .await
+        .unwrap()
+        .is_some()
+    );
+}
+
 #[tokio::test]
 async fn many_candidates_are_read_across_query_pages() {
     let mut config = crate::salesforce::SalesforceEmulatorConfig::with_token(super::TOKEN);
