@@ -12,6 +12,8 @@
 //! - [`secret`]: [`SecretString`] and the [`Redactor`] that scrubs secrets from any text.
 //! - [`transport`]: the one outbound HTTP client: timeouts, response-size cap, status
 //!   classification, `Retry-After`, per-account rate limits.
+//! - [`action_inputs`]: reading an action call's mapped inputs with errors that name the
+//!   connector, action and input; each connector extends it with its own shapes.
 //! - [`inbound`]: reading webhook bodies (JSON or form-encoded) for the pushed sources.
 //! - [`oauth`]: OAuth2 bearer tokens refreshed once on 401 (single-flight), kept in the
 //!   engine's [`oauth::TokenVault`]; used by every connector that authenticates this way.
@@ -20,6 +22,7 @@
 //!   settings, client, triggers, actions and an `emulator` that speaks the real wire format
 //!   on 127.0.0.1 for tests, examples and the demo.
 
+pub mod action_inputs;
 #[cfg(test)]
 pub(crate) mod conformance;
 pub mod connector;

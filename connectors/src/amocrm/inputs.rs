@@ -1,9 +1,13 @@
 //! Reading a step's mapped inputs: text, ids, numbers, tag lists, entity types, phones.
 //! A value of the wrong shape is a configuration error naming the action and the field,
 //! so an integrator can fix the mapping; nothing is sent.
+//! Text comes from the shared [`crate::action_inputs`].
+
+use std::ops::Deref;
 
 use serde_json::{Map, Value};
 
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
 /// The amoCRM entity types actions work on, with their API path segment.
@@ -38,58 +42,26 @@ impl EntityType {
     }
 }
 
-/// The inputs of one action call, with the action name for messages.
-pub struct Inputs<'a> {
-    action: &'a str,
-    values: &'a Map<String, Value>,
+/// The inputs of one action call: the shared reader plus the shapes only amoCRM reads.
+pub struct Inputs<'a>(ActionInputs<'a>);
+
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
+    }
 }
 
 impl<'a> Inputs<'a> {
-    /// Wrap an action's inputs.
+    /// Wrap the inputs `values` of `action`.
     pub fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
-        Inputs { action, values }
-    }
-
-    /// The action's name.
-    pub fn action(&self) -> &str {
-        self.action
-    }
-
-    /// A configuration error about input `name`.
-    pub fn bad(&self, name: &str, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("amocrm.{}: input `{name}` {what}", self.action))
-    }
-
-    /// A configuration error about the call as a whole.
-    pub fn invalid(&self, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("amocrm.{}: {what}", self.action))
-    }
-
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.values.get(name).filter(|v| !v.is_null())
-    }
-
-    /// A text input; numbers and booleans are rendered as text; null, absent and blank
-    /// are `None`.
-    pub fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.bad(name, &format!("must be text, got {other}"))),
-        }
-    }
-
-    /// A text input that must be present and not blank.
-    pub fn required_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?
-            .ok_or_else(|| self.bad(name, "is required and was empty"))
+        Inputs(ActionInputs::new("amocrm", action, values))
     }
 
     /// An amoCRM id: a positive whole number, or text holding one.
     pub fn id(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
-        match self.get(name) {
+        match self.raw(name) {
             None => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(value) => parse_id(value).map(Some).ok_or_else(|| {
@@ -109,7 +81,7 @@ impl<'a> Inputs<'a> {
 
     /// One id or a list of ids.
     pub fn ids(&self, name: &str) -> Result<Vec<i64>, ConnectorError> {
-        match self.get(name) {
+        match self.raw(name) {
             Some(Value::Array(items)) => items
                 .iter()
                 .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
@@ -125,7 +97,7 @@ impl<'a> Inputs<'a> {
     /// A whole number (budget, duration): numbers or numeric text, a decimal comma
     /// accepted, fractions rounded.
     pub fn integer(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
-        let number = match self.get(name) {
+        let number = match self.raw(name) {
             None => return Ok(None),
             Some(Value::Number(n)) => n.as_f64(),
             Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
@@ -141,14 +113,17 @@ impl<'a> Inputs<'a> {
             Some(n) if n.is_finite() && n.abs() < 9.0e15 => Ok(Some(n.round() as i64)),
             _ => Err(self.bad(
                 name,
-                &format!("must be a number, got {}", self.values[name]),
+                &format!(
+                    "must be a number, got {}",
+                    self.raw(name).unwrap_or(&Value::Null)
+                ),
             )),
         }
     }
 
     /// A yes/no input: booleans, `true`/`false`/`1`/`0`/`yes`/`no`.
     pub fn flag(&self, name: &str) -> Result<Option<bool>, ConnectorError> {
-        match self.get(name) {
+        match self.raw(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
@@ -165,7 +140,7 @@ impl<'a> Inputs<'a> {
 
     /// One text or a list of texts (phones, e-mails); blanks dropped.
     pub fn texts(&self, name: &str) -> Result<Vec<String>, ConnectorError> {
-        match self.get(name) {
+        match self.raw(name) {
             Some(Value::Array(items)) => items
                 .iter()
                 .filter(|v| !v.is_null())
@@ -185,7 +160,7 @@ impl<'a> Inputs<'a> {
 
     /// Tags: a list, or one string split on `|` or `,`; blanks dropped. `None` when absent.
     pub fn tags(&self, name: &str) -> Result<Option<Vec<String>>, ConnectorError> {
-        let parts: Vec<String> = match self.get(name) {
+        let parts: Vec<String> = match self.raw(name) {
             None => return Ok(None),
             Some(Value::String(s)) => s.split(['|', ',']).map(|t| t.trim().to_string()).collect(),
             Some(Value::Array(_)) => self.texts(name)?,
@@ -207,7 +182,7 @@ impl<'a> Inputs<'a> {
 
     /// An object input (field → value). `None` when absent or null.
     pub fn object(&self, name: &str) -> Result<Option<&'a Map<String, Value>>, ConnectorError> {
-        match self.get(name) {
+        match self.raw(name) {
             None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(map)),
             Some(other) => Err(self.bad(

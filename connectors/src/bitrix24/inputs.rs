@@ -3,44 +3,30 @@
 //! (`[{"VALUE","VALUE_TYPE":"WORK"}]`), ids are checked to be ids, and the open `fields`
 //! object is passed through. A value of the wrong shape is a configuration error naming the
 //! action and the input, raised before anything is sent.
+//! Text comes from the shared [`crate::action_inputs`].
+
+use std::ops::Deref;
 
 use serde_json::{Map, Value, json};
 
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
-/// The inputs of one action call, with the action name for messages.
-pub struct Inputs<'a> {
-    action: &'a str,
-    values: &'a Map<String, Value>,
+/// The inputs of one action call: the shared reader plus the shapes only Bitrix24 reads.
+pub struct Inputs<'a>(ActionInputs<'a>);
+
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
+    }
 }
 
 impl<'a> Inputs<'a> {
-    /// Wrap an action's inputs.
+    /// Wrap the inputs `values` of `action`.
     pub fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
-        Inputs { action, values }
-    }
-
-    /// A configuration error about input `name`.
-    pub fn bad(&self, name: &str, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("bitrix24.{}: input `{name}` {what}", self.action))
-    }
-
-    /// A text input; numbers and booleans are rendered as text; null, absent and blank
-    /// are `None`.
-    pub fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.values.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.bad(name, &format!("must be text, got {other}"))),
-        }
-    }
-
-    /// A text input that must be given.
-    pub fn required_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?
-            .ok_or_else(|| self.bad(name, "is required and was empty"))
+        Inputs(ActionInputs::new("bitrix24", action, values))
     }
 
     /// A record id: a positive whole number, given as a number or as digits.
@@ -90,8 +76,8 @@ impl<'a> Inputs<'a> {
 
     /// Phones or e-mails: one value or a list, as a Bitrix24 multi-field of WORK entries.
     pub fn multi_field(&self, name: &str) -> Result<Option<Value>, ConnectorError> {
-        let values: Vec<String> = match self.values.get(name) {
-            None | Some(Value::Null) => return Ok(None),
+        let values: Vec<String> = match self.raw(name) {
+            None => return Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
                 .filter(|v| !v.is_null())
@@ -113,8 +99,8 @@ impl<'a> Inputs<'a> {
 
     /// The open `fields` object: Bitrix24 FIELD names (upper case) to values.
     pub fn extra_fields(&self) -> Result<Map<String, Value>, ConnectorError> {
-        let map = match self.values.get("fields") {
-            None | Some(Value::Null) => return Ok(Map::new()),
+        let map = match self.raw("fields") {
+            None => return Ok(Map::new()),
             Some(Value::Object(map)) => map,
             Some(other) => {
                 return Err(self.bad(

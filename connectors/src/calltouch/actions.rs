@@ -27,9 +27,9 @@ impl Binding {
             (Some(call), None) => Ok(Binding::Call(call)),
             (None, Some(request)) => Ok(Binding::Request(request)),
             (Some(_), Some(_)) => {
-                Err(inputs.invalid("call_id", "and `request_id` are both set; map exactly one"))
+                Err(inputs.bad("call_id", "and `request_id` are both set; map exactly one"))
             }
-            (None, None) => Err(inputs.invalid("call_id", "or `request_id` is required")),
+            (None, None) => Err(inputs.bad("call_id", "or `request_id` is required")),
         }
     }
 
@@ -52,7 +52,7 @@ fn date_or_now(
     match inputs.raw("date") {
         Some(Value::String(s)) if s.trim().is_empty() => Ok(now_text(client, now)),
         Some(value) => {
-            deal_date(value, client.settings.offset).map_err(|why| inputs.invalid("date", &why))
+            deal_date(value, client.settings.offset).map_err(|why| inputs.bad("date", &why))
         }
         None => Ok(now_text(client, now)),
     }
@@ -76,12 +76,9 @@ pub(crate) async fn create_deal(
     input: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: super::spec::CREATE_DEAL,
-        map: input,
-    };
+    let inputs = Inputs::new(super::spec::CREATE_DEAL, input);
     let binding = Binding::from_inputs(&inputs)?;
-    let order_number = inputs.require_text("order_number")?;
+    let order_number = inputs.required_text("order_number")?;
     let date = date_or_now(&inputs, client, now)?;
     let status = inputs.text("status")?;
 
@@ -140,11 +137,8 @@ pub(crate) async fn update_deal(
     input: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: super::spec::UPDATE_DEAL,
-        map: input,
-    };
-    let order_number = inputs.require_text("order_number")?;
+    let inputs = Inputs::new(super::spec::UPDATE_DEAL, input);
+    let order_number = inputs.required_text("order_number")?;
     let status = inputs.text("status")?;
 
     let mut order = Map::new();
@@ -182,10 +176,7 @@ mod tests {
     #[test]
     fn a_deal_binds_to_exactly_one_call_or_request() {
         let both = json!({"call_id": 1, "request_id": 2});
-        let inputs = Inputs {
-            action: "create_deal",
-            map: both.as_object().unwrap(),
-        };
+        let inputs = Inputs::new("create_deal", both.as_object().unwrap());
         assert!(
             Binding::from_inputs(&inputs)
                 .unwrap_err()
@@ -193,10 +184,7 @@ mod tests {
                 .contains("both set")
         );
         let none = json!({"order_number": "D-1"});
-        let inputs = Inputs {
-            action: "create_deal",
-            map: none.as_object().unwrap(),
-        };
+        let inputs = Inputs::new("create_deal", none.as_object().unwrap());
         assert!(
             Binding::from_inputs(&inputs)
                 .unwrap_err()
@@ -204,10 +192,7 @@ mod tests {
                 .contains("is required")
         );
         let request = json!({"request_id": "77"});
-        let inputs = Inputs {
-            action: "create_deal",
-            map: request.as_object().unwrap(),
-        };
+        let inputs = Inputs::new("create_deal", request.as_object().unwrap());
         assert_eq!(
             Binding::from_inputs(&inputs).unwrap().matching(),
             json!([{"type": "request", "requestParams": {"requestId": 77}}])

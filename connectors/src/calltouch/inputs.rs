@@ -1,56 +1,27 @@
 //! Reading a step's mapped inputs with clear errors: every problem names the action, the
 //! input and what was expected, and is never retried (the item fails visibly instead of
 //! sending a malformed deal).
+//! Text and ids come from the shared [`crate::action_inputs`]; amounts are Calltouch's own.
+
+use std::ops::Deref;
 
 use serde_json::{Map, Value};
 
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
-/// One action call's inputs.
-pub(crate) struct Inputs<'a> {
-    pub action: &'static str,
-    pub map: &'a Map<String, Value>,
-}
+/// One action call's inputs: the shared reader plus the shapes only Calltouch reads.
+pub(crate) struct Inputs<'a>(ActionInputs<'a>);
 
 impl<'a> Inputs<'a> {
-    /// A present, non-null input.
-    pub(crate) fn raw(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name).filter(|v| !v.is_null())
-    }
-
-    /// An input as text; empty text counts as absent. Numbers and booleans are rendered.
-    pub(crate) fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.raw(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.invalid(name, &format!("expected text, got {other}"))),
-        }
-    }
-
-    /// A required text input.
-    pub(crate) fn require_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?
-            .ok_or_else(|| self.invalid(name, "is required and was empty"))
+    /// Wrap the inputs `values` of `action`.
+    pub(crate) fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
+        Inputs(ActionInputs::new("calltouch", action, values))
     }
 
     /// An integer id given as a number or as digits.
     pub(crate) fn id(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
-        match self.raw(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| self.invalid(name, &format!("{n} is not a whole number"))),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| self.invalid(name, &format!("{s:?} is not a whole number"))),
-            Some(other) => Err(self.invalid(name, &format!("expected a number, got {other}"))),
-        }
+        self.whole_number(name)
     }
 
     /// A money amount as a decimal string with two places (`15000.00`). Text may use a
@@ -68,7 +39,7 @@ impl<'a> Inputs<'a> {
         };
         match amount {
             Some(a) if a.is_finite() => Ok(Some(format!("{a:.2}"))),
-            _ => Err(self.invalid(
+            _ => Err(self.bad(
                 name,
                 &format!(
                     "{} is not an amount",
@@ -77,10 +48,13 @@ impl<'a> Inputs<'a> {
             )),
         }
     }
+}
 
-    /// The error for a bad input.
-    pub(crate) fn invalid(&self, name: &str, why: &str) -> ConnectorError {
-        ConnectorError::Config(format!("calltouch.{}: input `{name}` {why}", self.action))
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
     }
 }
 
@@ -90,10 +64,7 @@ mod tests {
     use serde_json::json;
 
     fn inputs(map: &Map<String, Value>) -> Inputs<'_> {
-        Inputs {
-            action: "create_deal",
-            map,
-        }
+        Inputs::new("create_deal", map)
     }
 
     #[test]
@@ -133,6 +104,6 @@ mod tests {
         assert_eq!(i.text("b").unwrap(), None);
         assert_eq!(i.text("d").unwrap().as_deref(), Some("7"));
         assert!(i.text("c").is_err());
-        assert!(i.require_text("b").is_err());
+        assert!(i.required_text("b").is_err());
     }
 }

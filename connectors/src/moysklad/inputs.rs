@@ -1,49 +1,37 @@
 //! Reading a step's mapped inputs: text fields, tag lists, attribute objects. A value of
 //! the wrong shape is a configuration error that names the action and the field, so an
 //! integrator can fix the mapping; nothing is sent.
+//! Text comes from the shared [`crate::action_inputs`]; tags and attribute objects are
+//! MoySklad's own.
+
+use std::ops::Deref;
 
 use serde_json::{Map, Value};
 
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
-/// The inputs of one action call, with the action name for messages.
-pub struct Inputs<'a> {
-    action: &'a str,
-    values: &'a Map<String, Value>,
+/// The inputs of one action call: the shared reader plus the shapes only MoySklad reads.
+pub struct Inputs<'a>(ActionInputs<'a>);
+
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
+    }
 }
 
 impl<'a> Inputs<'a> {
-    /// Wrap an action's inputs.
+    /// Wrap the inputs `values` of `action`.
     pub fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
-        Inputs { action, values }
-    }
-
-    fn bad(&self, name: &str, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("moysklad.{}: input `{name}` {what}", self.action))
-    }
-
-    /// A text input; numbers and booleans are rendered as text; null, absent and
-    /// blank are `None`.
-    pub fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.values.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.bad(name, &format!("must be text, got {other}"))),
-        }
-    }
-
-    /// A text input that must be present and not blank.
-    pub fn required_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?
-            .ok_or_else(|| self.bad(name, "is required and was empty"))
+        Inputs(ActionInputs::new("moysklad", action, values))
     }
 
     /// Tags: a list, or one string split on `|`; blanks dropped. `None` when absent.
     pub fn tags(&self, name: &str) -> Result<Option<Vec<String>>, ConnectorError> {
-        let parts: Vec<String> = match self.values.get(name) {
-            None | Some(Value::Null) => return Ok(None),
+        let parts: Vec<String> = match self.raw(name) {
+            None => return Ok(None),
             Some(Value::String(s)) => s.split('|').map(|t| t.trim().to_string()).collect(),
             Some(Value::Array(items)) => items
                 .iter()
@@ -64,8 +52,8 @@ impl<'a> Inputs<'a> {
 
     /// An object input (attribute name → value). `None` when absent or null.
     pub fn object(&self, name: &str) -> Result<Option<&'a Map<String, Value>>, ConnectorError> {
-        match self.values.get(name) {
-            None | Some(Value::Null) => Ok(None),
+        match self.raw(name) {
+            None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(map)),
             Some(other) => Err(self.bad(
                 name,

@@ -132,10 +132,7 @@ pub(crate) async fn find_customer(
     client: &RetailCrmClient,
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: FIND_CUSTOMER,
-        map: input,
-    };
+    let inputs = Inputs::new(FIND_CUSTOMER, input);
     let mut keys = Vec::new();
     if let Some(phone) = inputs.text("phone")? {
         keys.push(CustomerKey::Phone(phone));
@@ -147,7 +144,7 @@ pub(crate) async fn find_customer(
         keys.push(CustomerKey::ExternalId(external_id));
     }
     if keys.is_empty() {
-        return Err(inputs.invalid("phone", "or `email` or `external_id` is required"));
+        return Err(inputs.bad("phone", "or `email` or `external_id` is required"));
     }
     for key in keys {
         if let Some(customer) = find_customer_by(client, &key).await? {
@@ -230,10 +227,7 @@ pub(crate) async fn create_customer(
     client: &RetailCrmClient,
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: CREATE_CUSTOMER,
-        map: input,
-    };
+    let inputs = Inputs::new(CREATE_CUSTOMER, input);
     let customer = customer_body(&inputs)?;
     let form = [
         ("customer", Value::Object(customer.clone()).to_string()),
@@ -254,13 +248,10 @@ pub(crate) async fn edit_customer(
     client: &RetailCrmClient,
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: EDIT_CUSTOMER,
-        map: input,
-    };
+    let inputs = Inputs::new(EDIT_CUSTOMER, input);
     let id = inputs
         .id("id")?
-        .ok_or_else(|| inputs.invalid("id", "is required"))?;
+        .ok_or_else(|| inputs.bad("id", "is required"))?;
     let customer = customer_body(&inputs)?;
     let form = [
         ("customer", Value::Object(customer.clone()).to_string()),

@@ -1,49 +1,27 @@
 //! Reading a step's mapped inputs with clear errors (action, input, what was expected);
 //! such errors are never retried, so a malformed customer or order is never sent.
+//! Text and ids come from the shared [`crate::action_inputs`]; custom-field objects and
+//! copying texts under API names are retailCRM's own.
+
+use std::ops::Deref;
 
 use serde_json::{Map, Value};
 
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
-/// One action call's inputs.
-pub(crate) struct Inputs<'a> {
-    pub action: &'static str,
-    pub map: &'a Map<String, Value>,
-}
+/// One action call's inputs: the shared reader plus the shapes only retailCRM reads.
+pub(crate) struct Inputs<'a>(ActionInputs<'a>);
 
 impl<'a> Inputs<'a> {
-    /// A present, non-null input.
-    pub(crate) fn raw(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name).filter(|v| !v.is_null())
-    }
-
-    /// An input as text; empty text counts as absent. Numbers and booleans are rendered.
-    pub(crate) fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.raw(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.invalid(name, &format!("expected text, got {other}"))),
-        }
+    /// Wrap the inputs `values` of `action`.
+    pub(crate) fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
+        Inputs(ActionInputs::new("retailcrm", action, values))
     }
 
     /// An integer id given as a number or as digits.
     pub(crate) fn id(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
-        match self.raw(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| self.invalid(name, &format!("{n} is not a whole number"))),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| self.invalid(name, &format!("{s:?} is not a whole number"))),
-            Some(other) => Err(self.invalid(name, &format!("expected a number, got {other}"))),
-        }
+        self.whole_number(name)
     }
 
     /// An object input (custom fields keyed by code); null members are dropped so an
@@ -59,16 +37,19 @@ impl<'a> Inputs<'a> {
                     .collect();
                 Ok(Some(kept).filter(|m| !m.is_empty()))
             }
-            Some(other) => Err(self.invalid(
+            Some(other) => Err(self.bad(
                 name,
                 &format!("expected an object keyed by field code, got {other}"),
             )),
         }
     }
+}
 
-    /// The error for a bad input.
-    pub(crate) fn invalid(&self, name: &str, why: &str) -> ConnectorError {
-        ConnectorError::Config(format!("retailcrm.{}: input `{name}` {why}", self.action))
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
     }
 }
 
@@ -96,10 +77,7 @@ mod tests {
         let map =
             json!({"cf": {"tags": "a|b", "gclid": null}, "empty": {"x": null}, "bad": "tags"});
         let map = map.as_object().unwrap();
-        let inputs = Inputs {
-            action: "create_order",
-            map,
-        };
+        let inputs = Inputs::new("create_order", map);
         assert_eq!(
             Value::Object(inputs.object("cf").unwrap().unwrap()),
             json!({"tags": "a|b"})
@@ -115,10 +93,7 @@ mod tests {
     #[test]
     fn texts_are_copied_under_api_names() {
         let map = json!({"first_name": "Ivan", "last_name": "", "phone": 79161234567_i64});
-        let inputs = Inputs {
-            action: "create_customer",
-            map: map.as_object().unwrap(),
-        };
+        let inputs = Inputs::new("create_customer", map.as_object().unwrap());
         let mut entity = Map::new();
         put_texts(
             &inputs,

@@ -104,10 +104,7 @@ pub(crate) async fn create_order(
     client: &RetailCrmClient,
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: CREATE_ORDER,
-        map: input,
-    };
+    let inputs = Inputs::new(CREATE_ORDER, input);
     let mut order = order_body(&inputs)?;
     if let Some(external_id) = inputs.text("external_id")? {
         order.insert("externalId".into(), Value::String(external_id));
@@ -126,10 +123,7 @@ pub(crate) async fn edit_order(
     client: &RetailCrmClient,
     input: &Map<String, Value>,
 ) -> Result<Record, ConnectorError> {
-    let inputs = Inputs {
-        action: EDIT_ORDER,
-        map: input,
-    };
+    let inputs = Inputs::new(EDIT_ORDER, input);
     let mut order = order_body(&inputs)?;
     let external_id = inputs.text("external_id")?;
     let (address, by) = match (inputs.id("id")?, &external_id) {
@@ -141,11 +135,11 @@ pub(crate) async fn edit_order(
         }
         (None, Some(external_id)) => (external_id.clone(), "externalId"),
         (None, None) => {
-            return Err(inputs.invalid("id", "or `external_id` is required to address the order"));
+            return Err(inputs.bad("id", "or `external_id` is required to address the order"));
         }
     };
     if order.is_empty() {
-        return Err(inputs.invalid(
+        return Err(inputs.bad(
             "status",
             "(or another field) is required: there is nothing to change",
         ));
@@ -199,10 +193,7 @@ mod tests {
     fn utm_inputs_form_the_source_block_and_customer_is_a_reference() {
         let input = json!({"customer_id": "17", "status": "new", "source": "yandex", "medium": "cpc", "term": "sofa",
             "custom_fields": {"tags": "a|b"}, "manager_id": 3});
-        let inputs = Inputs {
-            action: "create_order",
-            map: input.as_object().unwrap(),
-        };
+        let inputs = Inputs::new("create_order", input.as_object().unwrap());
         assert_eq!(
             Value::Object(order_body(&inputs).unwrap()),
             json!({"status": "new", "customer": {"id": 17}, "managerId": 3,
