@@ -1,12 +1,15 @@
 //! What every connector's tests do the same way against its emulator: connection settings
 //! from JSON, a connector built on a transport whose rate limit never makes a test wait,
-//! and actions and lookups run with JSON input. Each connector's `tests/mod.rs` keeps only
+//! actions and lookups run with JSON input, and vendor answers built for the connectors'
+//! error mappings. Each connector's `tests/mod.rs` keeps only
 //! what is its own (the setting names, the emulator, the canary secret).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::conformance::object;
@@ -14,8 +17,9 @@ use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
 };
 use crate::error::ConnectorError;
+use crate::secret::Redactor;
 use crate::secret::SecretString;
-use crate::transport::{HttpTransport, RateLimit};
+use crate::transport::{HttpResponse, HttpTransport, RateLimit};
 
 /// The idempotency key every action run by [`execute`] carries.
 pub(crate) const IDEMPOTENCY_KEY: &str = "key-1";
@@ -82,4 +86,27 @@ pub(crate) async fn find(
             input: &input,
         })
         .await
+}
+
+/// A read answer with `status`, `headers` and `body`, as the transport hands it to a
+/// connector's error mapping (no secrets to scrub, excerpts up to 2,000 characters).
+///
+/// # Panics
+/// When a header value is not a valid header value.
+pub(crate) fn http_response(
+    status: u16,
+    headers: &[(&'static str, &str)],
+    body: &str,
+) -> HttpResponse {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        map.insert(*name, value.parse().expect("header value"));
+    }
+    HttpResponse::new(
+        status,
+        map,
+        Bytes::from(body.to_string()),
+        Redactor::default(),
+        2000,
+    )
 }

@@ -137,21 +137,7 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
 mod tests {
     use super::*;
     use crate::error::RetryAdvice;
-    use reqwest::header::HeaderMap;
-
-    fn response(status: u16, headers: &[(&'static str, &str)], body: &str) -> HttpResponse {
-        let mut map = HeaderMap::new();
-        for (k, v) in headers {
-            map.insert(*k, v.parse().unwrap());
-        }
-        HttpResponse::new(
-            status,
-            map,
-            body.to_string().into_bytes().into(),
-            Redactor::default(),
-            2000,
-        )
-    }
+    use crate::test_kit::http_response as response;
 
     fn advice(status: u16, headers: &[(&'static str, &str)], body: &str) -> RetryAdvice {
         classify(&response(status, headers, body), &Redactor::default()).advice()

@@ -255,18 +255,11 @@ fn plain(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-    use reqwest::header::HeaderMap;
+    use crate::test_kit;
     use serde_json::json;
 
     fn response(status: u16, body: Value) -> HttpResponse {
-        HttpResponse::new(
-            status,
-            HeaderMap::new(),
-            Bytes::from(body.to_string()),
-            Redactor::default(),
-            2000,
-        )
+        test_kit::http_response(status, &[], &body.to_string())
     }
 
     #[test]

@@ -164,16 +164,10 @@ mod tests {
     use super::*;
     use crate::error::RetryAdvice;
     use crate::secret::Redactor;
-    use reqwest::header::HeaderMap;
+    use crate::test_kit;
 
     fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse::new(
-            status,
-            HeaderMap::new(),
-            body.to_string().into_bytes().into(),
-            Redactor::default(),
-            2000,
-        )
+        test_kit::http_response(status, &[], body)
     }
 
     #[test]
