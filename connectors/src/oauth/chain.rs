@@ -10,7 +10,9 @@
 //! The vault is the truth shared with other workers and restarts: it is read when the
 //! chain is first used and again before each refresh (another worker may have refreshed
 //! already: amoCRM refresh tokens work once, so refreshing again with the same one would
-//! fail and break the connection for nothing).
+//! fail and break the connection for nothing). Across workers, a refresh is made only
+//! while holding the vault's refresh turn ([`TokenVault::begin_refresh`]), and the vault is
+//! read again once the turn is ours, so two workers never spend the same refresh token.
 
 use std::sync::{Arc, Mutex};
 
@@ -247,6 +249,27 @@ impl Chain {
                 body: "the access token was refused and the connection has no refresh token".into(),
             });
         };
+        // Another worker may be refreshing this chain right now: wait for its turn to end
+        // and take its tokens rather than spending the same refresh token.
+        let permit = self
+            .vault
+            .begin_refresh(&self.identity)
+            .await
+            .map_err(|e| ConnectorError::Transport(e.to_string()))?;
+        let outcome = self.refresh_holding_turn(state, http, refresh_token).await;
+        self.vault.end_refresh(&self.identity, permit).await;
+        outcome
+    }
+
+    async fn refresh_holding_turn(
+        &self,
+        state: &mut ChainState,
+        http: &ConnectionClient,
+        refresh_token: SecretString,
+    ) -> Result<(), ConnectorError> {
+        if self.adopt_newer_from_vault(state).await? {
+            return Ok(());
+        }
         let live = self.first_live();
         let outcome = refresh(RefreshCall {
             http,

@@ -87,7 +87,7 @@ pub use credential::{
 };
 pub use endpoint::{TokenEndpoint, TokenRequestFormat};
 pub use session::{BearerAuth, OAuthOptions, OAuthSessions};
-pub use vault::{MemoryVault, StoredTokens, TokenVault, VaultError};
+pub use vault::{MemoryVault, RefreshPermit, StoredTokens, TokenVault, VaultError};
 
 #[cfg(test)]
 mod tests;

@@ -315,6 +315,28 @@ async fn a_worker_adopts_tokens_another_worker_refreshed_instead_of_refreshing_a
     assert_eq!(token_requests(&requests), 1);
 }
 
+/// Two workers meet the expired token at the same moment: the second waits for the
+/// first's refresh turn and takes its tokens, so the refresh token is spent once (amoCRM's
+/// work only once; a second refresh with it would break the connection).
+#[tokio::test]
+async fn workers_hitting_401_together_refresh_once_between_them() {
+    let server = MockServer::start().await;
+    api_accepting(&server, NEW).await;
+    Mock::given(method("POST"))
+        .and(path("/services/oauth2/token"))
+        // Slow enough that both workers are waiting on the endpoint's answer.
+        .respond_with(token_answer(NEW).set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    let vault: Arc<dyn TokenVault> = Arc::new(MemoryVault::default());
+    let worker_a = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
+    let worker_b = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
+    let (a, b) = tokio::join!(worker_a.get(), worker_b.get());
+    assert_eq!((a.unwrap(), b.unwrap()), (200, 200));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(token_requests(&requests), 1);
+}
+
 #[tokio::test]
 async fn settings_with_only_a_refresh_token_refresh_before_the_first_request() {
     let server = MockServer::start().await;

@@ -3,8 +3,9 @@
 //! only load and save through it (this crate never depends on the engine).
 //! [`MemoryVault`] keeps them in the process, for tests and one-off commands.
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -59,6 +60,46 @@ pub trait TokenVault: Send + Sync {
 
     /// Replace the stored tokens of `identity`.
     async fn save(&self, identity: &str, tokens: &StoredTokens) -> Result<(), VaultError>;
+
+    /// Wait until no other holder of this vault (another worker) is refreshing
+    /// `identity`'s tokens, and keep the others waiting until [`end_refresh`]
+    /// (Self::end_refresh). A chain refreshes only while holding this, then reads the
+    /// vault again before spending its refresh token: a refresh token that works once
+    /// (amoCRM) is never sent by two workers. The default suits a vault no other process
+    /// shares.
+    async fn begin_refresh(&self, _identity: &str) -> Result<RefreshPermit, VaultError> {
+        Ok(RefreshPermit::default())
+    }
+
+    /// Let the next worker refresh `identity` (after the new tokens were saved).
+    async fn end_refresh(&self, _identity: &str, _permit: RefreshPermit) {}
+}
+
+/// Proof of holding a chain's refresh turn; what it holds belongs to the vault that gave
+/// it out (a lock guard, a lease holder name).
+#[derive(Default)]
+pub struct RefreshPermit {
+    held: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl RefreshPermit {
+    /// A permit holding `held` until it is handed back (or dropped).
+    pub fn holding(held: impl Any + Send + Sync) -> RefreshPermit {
+        RefreshPermit {
+            held: Some(Box::new(held)),
+        }
+    }
+
+    /// What the vault put in the permit.
+    pub fn held<T: Any>(&self) -> Option<&T> {
+        self.held.as_ref()?.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for RefreshPermit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshPermit").finish_non_exhaustive()
+    }
 }
 
 /// Tokens kept in this process only: they are lost when it exits. For tests and for
@@ -66,6 +107,9 @@ pub trait TokenVault: Send + Sync {
 #[derive(Debug, Default)]
 pub struct MemoryVault {
     chains: Mutex<HashMap<String, StoredTokens>>,
+    /// One refresh turn per chain, shared by every session over this vault (several
+    /// sessions over one vault stand for several workers).
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[async_trait]
@@ -85,5 +129,16 @@ impl TokenVault for MemoryVault {
             .unwrap_or_else(|p| p.into_inner())
             .insert(identity.to_string(), tokens.clone());
         Ok(())
+    }
+
+    async fn begin_refresh(&self, identity: &str) -> Result<RefreshPermit, VaultError> {
+        let turn = self
+            .turns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(identity.to_string())
+            .or_default()
+            .clone();
+        Ok(RefreshPermit::holding(turn.lock_owned().await))
     }
 }
