@@ -23,8 +23,8 @@ use crate::bundle::{OnFound, SearchOrder, Step};
 use crate::clock::Clock;
 use crate::expr::{EvalContext, evaluate_condition, evaluate_inputs};
 use crate::store::{
-    BrokenMark, ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord,
-    StepStatus, Store, StoreError,
+    BrokenMark, ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord, StepStatus,
+    Store, StoreError,
 };
 
 /// Shared pieces every item run needs.
@@ -249,7 +249,10 @@ impl StepRun<'_> {
             note,
         );
         let (bundle, connection) = (&self.bundle.bundle.id, &self.step.connection);
-        self.ctx.health.working(self.ctx.store, bundle, connection).await;
+        self.ctx
+            .health
+            .working(self.ctx.store, bundle, connection)
+            .await;
         self.writes.finish_later(outcome).await
     }
 
@@ -349,14 +352,24 @@ impl StepRun<'_> {
                 self.succeed(attempt, &output, None).await?;
                 Ok(StepResult::Output(output))
             }
-            Err(e @ (ConnectorError::InvalidResponse(_) | ConnectorError::NoAnswer(_))) => {
-                Ok(self.uncertain(attempt, e))
+            Err(e) => self.send_failed(attempt, e).await,
+        }
+    }
+
+    /// What a failed send of attempt `attempt` means: possibly done (uncertain), not sent
+    /// at all (the attempt is given back), or a failed attempt.
+    async fn send_failed(
+        &self,
+        attempt: u32,
+        error: ConnectorError,
+    ) -> Result<StepResult, StoreError> {
+        match error {
+            ConnectorError::InvalidResponse(_) | ConnectorError::NoAnswer(_) => {
+                Ok(self.uncertain(attempt, error))
             }
             // Nothing went out: the attempt is given back.
-            Err(e @ ConnectorError::Unavailable { .. }) => {
-                self.failed_attempt(attempt - 1, e).await
-            }
-            Err(e) => self.failed_attempt(attempt, e).await,
+            ConnectorError::Unavailable { .. } => self.failed_attempt(attempt - 1, error).await,
+            _ => self.failed_attempt(attempt, error).await,
         }
     }
 
@@ -484,7 +497,7 @@ impl StepRun<'_> {
                         self.succeed(attempt, &output, Some(note)).await?;
                         Ok(StepResult::Output(output))
                     }
-                    Err(e) => self.failed_attempt(attempt, e).await,
+                    Err(e) => self.send_failed(attempt, e).await,
                 }
             }
         }
