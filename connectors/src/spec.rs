@@ -99,6 +99,34 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
+    /// An action with exactly these `inputs` and `outputs` and no duplicate handling:
+    /// what most actions are. [`ActionSpec::with_dedup`] adds duplicate handling; the
+    /// rarer open inputs and outputs named by an input are set with the struct literal.
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        inputs: &'static [FieldSpec],
+        outputs: &'static [FieldSpec],
+    ) -> ActionSpec {
+        ActionSpec {
+            name,
+            description,
+            inputs,
+            open_inputs: false,
+            outputs,
+            outputs_from_input: None,
+            dedup: None,
+        }
+    }
+
+    /// This action, finding an existing record before it creates one as `dedup` says.
+    pub const fn with_dedup(self, dedup: DedupSpec) -> ActionSpec {
+        ActionSpec {
+            dedup: Some(dedup),
+            ..self
+        }
+    }
+
     /// The input field named `name`, if declared.
     pub fn input(&self, name: &str) -> Option<&'static FieldSpec> {
         self.inputs.iter().find(|f| f.name == name)

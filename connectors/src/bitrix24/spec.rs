@@ -202,10 +202,10 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     )],
     triggers: &[],
     actions: &[
-        ActionSpec {
-            name: FIND_DUPLICATES,
-            description: "Search leads, contacts and companies by phone and/or e-mail (crm.duplicate.findbycomm)",
-            inputs: &[
+        ActionSpec::new(
+            FIND_DUPLICATES,
+            "Search leads, contacts and companies by phone and/or e-mail (crm.duplicate.findbycomm)",
+            &[
                 field("phone", false, "Phone to search by"),
                 field("email", false, "E-mail to search by"),
                 field(
@@ -214,85 +214,65 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "Search only LEAD, CONTACT or COMPANY records (default: all)",
                 ),
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("found", false, "Whether any record was found"),
                 field("contact_id", false, "First contact found (null if none)"),
                 field("lead_id", false, "First lead found (null if none)"),
                 field("company_id", false, "First company found (null if none)"),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_LEAD,
-            description: "Create a lead (crm.lead.add)",
-            inputs: LEAD_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email"],
-                update_action: Some(UPDATE_LEAD),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_LEAD,
-            description: "Change a lead (crm.lead.update); only given fields are sent",
-            inputs: UPDATE_LEAD_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_CONTACT,
-            description: "Create a contact (crm.contact.add)",
-            inputs: CONTACT_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email"],
-                update_action: Some(UPDATE_CONTACT),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_CONTACT,
-            description: "Change a contact (crm.contact.update); only given fields are sent",
-            inputs: UPDATE_CONTACT_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_DEAL,
-            description: "Create a deal in a pipeline and stage (crm.deal.add)",
-            inputs: DEAL_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: UPDATE_DEAL,
-            description: "Change a deal, e.g. move it to a stage (crm.deal.update); only given fields are sent",
-            inputs: UPDATE_DEAL_INPUTS,
-            open_inputs: false,
-            outputs: ID_OUTPUT,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: FIND_CONTACT_DEAL,
-            description: "The contact's newest deal, optionally in one pipeline, with its stage and whether it is closed (crm.deal.list)",
-            inputs: &[
+        ),
+        ActionSpec::new(
+            CREATE_LEAD,
+            "Create a lead (crm.lead.add)",
+            LEAD_INPUTS,
+            ID_OUTPUT,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email"],
+            update_action: Some(UPDATE_LEAD),
+        }),
+        ActionSpec::new(
+            UPDATE_LEAD,
+            "Change a lead (crm.lead.update); only given fields are sent",
+            UPDATE_LEAD_INPUTS,
+            ID_OUTPUT,
+        ),
+        ActionSpec::new(
+            CREATE_CONTACT,
+            "Create a contact (crm.contact.add)",
+            CONTACT_INPUTS,
+            ID_OUTPUT,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email"],
+            update_action: Some(UPDATE_CONTACT),
+        }),
+        ActionSpec::new(
+            UPDATE_CONTACT,
+            "Change a contact (crm.contact.update); only given fields are sent",
+            UPDATE_CONTACT_INPUTS,
+            ID_OUTPUT,
+        ),
+        ActionSpec::new(
+            CREATE_DEAL,
+            "Create a deal in a pipeline and stage (crm.deal.add)",
+            DEAL_INPUTS,
+            ID_OUTPUT,
+        ),
+        ActionSpec::new(
+            UPDATE_DEAL,
+            "Change a deal, e.g. move it to a stage (crm.deal.update); only given fields are sent",
+            UPDATE_DEAL_INPUTS,
+            ID_OUTPUT,
+        ),
+        ActionSpec::new(
+            FIND_CONTACT_DEAL,
+            "The contact's newest deal, optionally in one pipeline, with its stage and whether it is closed (crm.deal.list)",
+            &[
                 field("contact_id", true, "Contact id"),
                 field("category_id", false, "Only deals of this pipeline"),
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("found", false, "Whether the contact has a deal"),
                 field("deal_id", false, "Id of the newest deal (null if none)"),
                 field("stage_id", false, "Its STAGE_ID"),
@@ -308,13 +288,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "`open`, `won` or `lost` (from STAGE_SEMANTIC_ID P / S / F)",
                 ),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CONVERT_LEAD,
-            description: "Convert a lead: reuse or create its contact, create its deal (LEAD_ID), mark the lead CONVERTED; safe to repeat",
-            inputs: &[
+        ),
+        ActionSpec::new(
+            CONVERT_LEAD,
+            "Convert a lead: reuse or create its contact, create its deal (LEAD_ID), mark the lead CONVERTED; safe to repeat",
+            &[
                 field("lead_id", true, "Lead id"),
                 field("category_id", false, "The deal's pipeline"),
                 field("stage_id", false, "The deal's stage"),
@@ -337,8 +315,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 field("comments", false, "The deal's COMMENTS"),
                 FIELDS_INPUT,
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("deal_id", false, "The lead's deal"),
                 field("contact_id", false, "The deal's contact"),
                 field("lead_id", false, "The converted lead"),
@@ -353,9 +330,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "True when a contact was made from the lead's data",
                 ),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
+        ),
     ],
 };
 

@@ -36,24 +36,18 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         },
     ],
     actions: &[
-        ActionSpec {
-            name: CREATE_DEAL,
-            description: "Create a deal (client order) bound to a call or a form request",
-            inputs: CREATE_DEAL_INPUTS,
-            open_inputs: false,
-            outputs: CREATE_DEAL_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: UPDATE_DEAL,
-            description: "Update a deal's status, budget or comment, addressed by its order number",
-            inputs: UPDATE_DEAL_INPUTS,
-            open_inputs: false,
-            outputs: UPDATE_DEAL_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
+        ActionSpec::new(
+            CREATE_DEAL,
+            "Create a deal (client order) bound to a call or a form request",
+            CREATE_DEAL_INPUTS,
+            CREATE_DEAL_OUTPUTS,
+        ),
+        ActionSpec::new(
+            UPDATE_DEAL,
+            "Update a deal's status, budget or comment, addressed by its order number",
+            UPDATE_DEAL_INPUTS,
+            UPDATE_DEAL_OUTPUTS,
+        ),
     ],
 };
 

@@ -141,15 +141,14 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         ],
     }],
     actions: &[
-        ActionSpec {
-            name: FIND_COUNTERPARTY,
-            description: "Find a counterparty by phone (digits compared) and/or e-mail",
-            inputs: &[
+        ActionSpec::new(
+            FIND_COUNTERPARTY,
+            "Find a counterparty by phone (digits compared) and/or e-mail",
+            &[
                 field("phone", false, "Phone in any format; compared by digits"),
                 field("email", false, "E-mail; compared case-insensitively"),
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("found", false, "Whether a counterparty was found"),
                 field("id", false, "Counterparty id (null when not found)"),
                 field("href", false, "Counterparty meta.href"),
@@ -158,13 +157,11 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 field("email", false, "E-mail as stored"),
                 field("external_code", false, "externalCode"),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_COUNTERPARTY,
-            description: "Create a counterparty (POST /entity/counterparty)",
-            inputs: &[
+        ),
+        ActionSpec::new(
+            CREATE_COUNTERPARTY,
+            "Create a counterparty (POST /entity/counterparty)",
+            &[
                 field("name", true, "Counterparty name"),
                 field("phone", false, "Phone"),
                 field("email", false, "E-mail"),
@@ -172,18 +169,16 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 field("tags", false, "Groups: a list, or one `|`-separated string"),
                 field("description", false, "Comment"),
             ],
-            open_inputs: false,
-            outputs: COUNTERPARTY_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email", "external_code"],
-                update_action: Some(UPDATE_COUNTERPARTY),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_COUNTERPARTY,
-            description: "Change a counterparty (PUT /entity/counterparty/{id}); only given fields are sent",
-            inputs: &[
+            COUNTERPARTY_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email", "external_code"],
+            update_action: Some(UPDATE_COUNTERPARTY),
+        }),
+        ActionSpec::new(
+            UPDATE_COUNTERPARTY,
+            "Change a counterparty (PUT /entity/counterparty/{id}); only given fields are sent",
+            &[
                 field("id", true, "Counterparty id"),
                 field("name", false, "Counterparty name"),
                 field("phone", false, "Phone"),
@@ -192,15 +187,12 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 field("tags", false, "Groups: a list, or one `|`-separated string"),
                 field("description", false, "Comment"),
             ],
-            open_inputs: false,
-            outputs: COUNTERPARTY_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_CUSTOMER_ORDER,
-            description: "Create a customer order (POST /entity/customerorder) for a counterparty",
-            inputs: &[
+            COUNTERPARTY_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_CUSTOMER_ORDER,
+            "Create a customer order (POST /entity/customerorder) for a counterparty",
+            &[
                 field(
                     "agent_id",
                     false,
@@ -225,15 +217,12 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "Custom attributes: an object of attribute NAME → value (source, utm_source, gclid, ...)",
                 ),
             ],
-            open_inputs: false,
-            outputs: ORDER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: UPDATE_CUSTOMER_ORDER,
-            description: "Change a customer order (PUT /entity/customerorder/{id}); only given fields are sent",
-            inputs: &[
+            ORDER_OUTPUTS,
+        ),
+        ActionSpec::new(
+            UPDATE_CUSTOMER_ORDER,
+            "Change a customer order (PUT /entity/customerorder/{id}); only given fields are sent",
+            &[
                 field("id", true, "Order id"),
                 field("state", false, "State NAME"),
                 field(
@@ -243,11 +232,8 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                 ),
                 field("description", false, "Comment"),
             ],
-            open_inputs: false,
-            outputs: ORDER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
+            ORDER_OUTPUTS,
+        ),
     ],
 };
 

@@ -68,57 +68,44 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
         item_fields: STATUS_ITEM_FIELDS,
     }],
     actions: &[
-        ActionSpec {
-            name: FIND_CUSTOMER,
-            description: "Find a customer by phone, e-mail or external id (first hit in that order)",
-            inputs: FIND_CUSTOMER_INPUTS,
-            open_inputs: false,
-            outputs: FIND_CUSTOMER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_CUSTOMER,
-            description: "Create a customer on the connection's site",
-            inputs: CUSTOMER_INPUTS,
-            open_inputs: false,
-            outputs: CUSTOMER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email", "external_id"],
-                update_action: Some(EDIT_CUSTOMER),
-            }),
-        },
-        ActionSpec {
-            name: EDIT_CUSTOMER,
-            description: "Change a customer's fields, addressed by its retailCRM id",
-            inputs: EDIT_CUSTOMER_INPUTS,
-            open_inputs: false,
-            outputs: CUSTOMER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_ORDER,
-            description: "Create an order on the connection's site",
-            inputs: ORDER_INPUTS,
-            open_inputs: false,
-            outputs: ORDER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["external_id"],
-                update_action: Some(EDIT_ORDER),
-            }),
-        },
-        ActionSpec {
-            name: EDIT_ORDER,
-            description: "Change an order's fields, addressed by its id or its external id",
-            inputs: EDIT_ORDER_INPUTS,
-            open_inputs: false,
-            outputs: ORDER_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
+        ActionSpec::new(
+            FIND_CUSTOMER,
+            "Find a customer by phone, e-mail or external id (first hit in that order)",
+            FIND_CUSTOMER_INPUTS,
+            FIND_CUSTOMER_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_CUSTOMER,
+            "Create a customer on the connection's site",
+            CUSTOMER_INPUTS,
+            CUSTOMER_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email", "external_id"],
+            update_action: Some(EDIT_CUSTOMER),
+        }),
+        ActionSpec::new(
+            EDIT_CUSTOMER,
+            "Change a customer's fields, addressed by its retailCRM id",
+            EDIT_CUSTOMER_INPUTS,
+            CUSTOMER_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_ORDER,
+            "Create an order on the connection's site",
+            ORDER_INPUTS,
+            ORDER_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["external_id"],
+            update_action: Some(EDIT_ORDER),
+        }),
+        ActionSpec::new(
+            EDIT_ORDER,
+            "Change an order's fields, addressed by its id or its external id",
+            EDIT_ORDER_INPUTS,
+            ORDER_OUTPUTS,
+        ),
     ],
 };
 
