@@ -7,24 +7,29 @@
 //! have taken effect (the crash came between the request and the commit): such an
 //! *uncertain* step is resolved by the step's lookup (its dedup search) before anything is
 //! re-sent, and with no lookup the item is held for an operator instead of re-sent blindly.
+//!
+//! Duplicate handling (search, reuse, update, skip) is in [`found`]; what a failure means
+//! (retry, wait, hold, fail) in [`failures`].
+
+mod failures;
+mod found;
 
 use std::time::Duration;
 
-use ferry_connectors::{ActionCall, ConnectorError, FindCall, Record, RetryAdvice};
+use ferry_connectors::{ActionCall, Record};
 use serde_json::{Map, Value};
 
-use super::backoff::retry_delay;
 use super::connection_health::ConnectionHealth;
 use super::item_keys::{compute_vars, dedup_lock_keys, idempotency_key};
 use super::key_locks::KeyLocks;
 use super::prepared::PreparedBundle;
 use super::step_writes::StepWrites;
-use crate::bundle::{OnFound, SearchOrder, Step};
+use crate::bundle::Step;
 use crate::clock::Clock;
 use crate::expr::{EvalContext, evaluate_condition, evaluate_inputs};
 use crate::store::{
-    BrokenMark, ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord, StepStatus,
-    Store, StoreError,
+    ClaimedItem, ItemSettle, ItemStatus, StepBegin, StepFinish, StepRecord, StepStatus, Store,
+    StoreError,
 };
 
 /// Shared pieces every item run needs.
@@ -354,243 +359,5 @@ impl StepRun<'_> {
             }
             Err(e) => self.send_failed(attempt, e).await,
         }
-    }
-
-    /// What a failed send of attempt `attempt` means: possibly done (uncertain), not sent
-    /// at all (the attempt is given back), or a failed attempt.
-    async fn send_failed(
-        &self,
-        attempt: u32,
-        error: ConnectorError,
-    ) -> Result<StepResult, StoreError> {
-        match error {
-            ConnectorError::InvalidResponse(_) | ConnectorError::NoAnswer(_) => {
-                Ok(self.uncertain(attempt, error))
-            }
-            // Nothing went out: the attempt is given back.
-            ConnectorError::Unavailable { .. } => self.failed_attempt(attempt - 1, error).await,
-            _ => self.failed_attempt(attempt, error).await,
-        }
-    }
-
-    /// The target answered, but not in a form we can read (a cut or oversized body): the
-    /// request may well have taken effect. The step stays `sending`, so the next attempt
-    /// treats it as uncertain: resolved by the step's lookup, or held for an operator.
-    fn uncertain(&self, attempts: u32, error: ConnectorError) -> StepResult {
-        let options = &self.bundle.bundle.run;
-        let reason = format!(
-            "step `{}` ({}): {error}; the request may have taken effect, so it is checked before anything is sent again",
-            self.step.id, self.step.action
-        );
-        StepResult::Settle {
-            status: ItemStatus::Waiting,
-            due_in: Some(retry_delay(
-                attempts.max(1),
-                options.backoff_initial,
-                options.backoff_max,
-            )),
-            reason: Some(reason),
-        }
-    }
-
-    /// Search by each dedup key in priority order (or, for an uncertain step without
-    /// dedup, nothing to search by). Empty values are skipped; with
-    /// `search: first_present` only the first key with a value is searched.
-    async fn search_existing(
-        &self,
-        connector: &dyn ferry_connectors::Connector,
-        input: &Map<String, Value>,
-    ) -> Result<Option<(String, Record)>, ConnectorError> {
-        let Some(dedup) = &self.step.dedup else {
-            return Ok(None);
-        };
-        for field in &dedup.search_by {
-            let Some(value) = input.get(field) else {
-                continue;
-            };
-            if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
-                continue;
-            }
-            let call = FindCall {
-                action: &self.step.action,
-                key: field,
-                value,
-                input,
-            };
-            if let Some(found) = connector.find(call).await? {
-                return Ok(Some((field.clone(), found)));
-            }
-            if dedup.search == SearchOrder::FirstPresent {
-                break;
-            }
-        }
-        Ok(None)
-    }
-
-    async fn use_found(
-        &self,
-        connector: &dyn ferry_connectors::Connector,
-        input: &Map<String, Value>,
-        field: String,
-        found: Record,
-        attempts: u32,
-    ) -> Result<StepResult, StoreError> {
-        let on_found = self
-            .step
-            .dedup
-            .as_ref()
-            .map_or(OnFound::Reuse, |d| d.on_found);
-        match on_found {
-            OnFound::Reuse => {
-                // Not an error: the note tells the history reader why nothing was sent.
-                let note = format!("reused the existing record found by `{field}`");
-                self.succeed(attempts, &found, Some(note)).await?;
-                Ok(StepResult::Output(found))
-            }
-            OnFound::Skip => {
-                let reason =
-                    format!("a record with this `{field}` already exists; dedup says skip");
-                self.finish(
-                    StepStatus::Skipped,
-                    attempts,
-                    Some(Value::Object(found)),
-                    Some(reason.clone()),
-                )
-                .await?;
-                Ok(StepResult::Settle {
-                    status: ItemStatus::Skipped,
-                    due_in: None,
-                    reason: Some(reason),
-                })
-            }
-            OnFound::Update => {
-                let spec = connector.spec();
-                let update = spec
-                    .action(&self.step.action)
-                    .and_then(|a| a.dedup.as_ref())
-                    .and_then(|d| d.update_action);
-                let Some(update) = update else {
-                    return self
-                        .fail_for_good(
-                            attempts,
-                            format!("`{}` has no update action", self.step.action),
-                        )
-                        .await;
-                };
-                let mut update_input = input.clone();
-                if let Some(id) = found.get("id") {
-                    update_input.insert("id".into(), id.clone());
-                }
-                let attempt = attempts + 1;
-                self.begin(attempt).await?;
-                let key = idempotency_key(&self.bundle.bundle.id, &self.item.key, &self.step.id);
-                let call = ActionCall {
-                    action: update,
-                    input: &update_input,
-                    idempotency_key: &key,
-                };
-                match connector.execute(call).await {
-                    Ok(updated) => {
-                        let mut output = found;
-                        output.extend(updated);
-                        let note = format!("updated the existing record found by `{field}`");
-                        self.succeed(attempt, &output, Some(note)).await?;
-                        Ok(StepResult::Output(output))
-                    }
-                    Err(e) => self.send_failed(attempt, e).await,
-                }
-            }
-        }
-    }
-
-    /// A deferred match found nothing yet: search again later while the window lasts,
-    /// then give up visibly.
-    async fn not_found_yet(
-        &self,
-        attempts: u32,
-        until: &crate::bundle::UntilFound,
-    ) -> Result<StepResult, StoreError> {
-        let waited = Duration::from_millis((self.now() - self.item.created_at).max(0) as u64);
-        let window = humantime::format_duration(until.within);
-        if waited >= until.within {
-            let reason = format!("nothing found within {window} of the item's arrival; gave up");
-            return self.fail_for_good(attempts, reason).await;
-        }
-        let left = until.within - waited;
-        let reason = format!(
-            "step `{}`: nothing found yet; searching again every {} for up to {window}",
-            self.step.id,
-            humantime::format_duration(until.every)
-        );
-        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
-            .await?;
-        Ok(StepResult::Settle {
-            status: ItemStatus::Waiting,
-            due_in: Some(until.every.min(left)),
-            reason: Some(reason),
-        })
-    }
-
-    async fn fail_for_good(&self, attempts: u32, reason: String) -> Result<StepResult, StoreError> {
-        let reason = format!("step `{}`: {reason}", self.step.id);
-        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
-            .await?;
-        Ok(StepResult::Settle {
-            status: ItemStatus::Failed,
-            due_in: None,
-            reason: Some(reason),
-        })
-    }
-
-    /// Decide what a failed attempt means: wait as told, back off, fail, or wait for a
-    /// broken connection to be fixed.
-    async fn failed_attempt(
-        &self,
-        attempts: u32,
-        error: ConnectorError,
-    ) -> Result<StepResult, StoreError> {
-        let options = &self.bundle.bundle.run;
-        let message = format!("step `{}` ({}): {error}", self.step.id, self.step.action);
-        if error.advice() == RetryAdvice::ConnectionBroken {
-            let mark = BrokenMark {
-                bundle_id: self.bundle.bundle.id.clone(),
-                connection: self.step.connection.clone(),
-                reason: self.bundle.redactor.redact(&error.to_string()),
-                now: self.now(),
-            };
-            self.ctx.health.broken(self.ctx.store, mark).await;
-        }
-        let (status, due_in) = match error.advice() {
-            RetryAdvice::Never => (ItemStatus::Failed, None),
-            // The target is down and nothing was sent: the item waits without spending an
-            // attempt, however long the outage lasts.
-            RetryAdvice::NotSent(wait) => (ItemStatus::Waiting, Some(wait)),
-            RetryAdvice::ConnectionBroken => (ItemStatus::Waiting, Some(BROKEN_CONNECTION_RETRY)),
-            _ if attempts >= options.max_attempts => (ItemStatus::Failed, None),
-            RetryAdvice::After(wait) => (ItemStatus::Waiting, Some(wait)),
-            RetryAdvice::Backoff => (
-                ItemStatus::Waiting,
-                Some(retry_delay(
-                    attempts.max(1),
-                    options.backoff_initial,
-                    options.backoff_max,
-                )),
-            ),
-        };
-        let reason = if status == ItemStatus::Failed
-            && attempts >= options.max_attempts
-            && error.advice() != RetryAdvice::Never
-        {
-            format!("{message} (gave up after {attempts} attempts)")
-        } else {
-            message
-        };
-        self.finish(StepStatus::Failed, attempts, None, Some(reason.clone()))
-            .await?;
-        Ok(StepResult::Settle {
-            status,
-            due_in,
-            reason: Some(reason),
-        })
     }
 }
