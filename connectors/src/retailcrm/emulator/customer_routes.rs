@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 use super::config::ApiError;
 use super::indexes::{digits, phone_needle};
 use super::routes::{
-    SharedState, addressing, admit, entity, fail, in_list, ok, paginate, paging, param, params,
+    SharedState, addressing, entity, in_list, listed, paging, param, params, read, write,
 };
-use crate::emulation::decode_pairs;
 
 /// `filter[name]`: a name substring, or (for phone-like text) a substring of a phone's
 /// digits, so `+7 (916) 123-45-67`, `79161234567` and `9161234567` all find one another.
@@ -36,54 +35,40 @@ pub(super) async fn list_customers(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let paging = match paging(&query) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let (name, email) = (
-        param(&query, "filter[name]"),
-        param(&query, "filter[email]"),
-    );
-    let (ids, external_ids, sites) = (
-        params(&query, "filter[ids][]"),
-        params(&query, "filter[externalIds][]"),
-        params(&query, "filter[sites][]"),
-    );
-    // A search by a whole phone looks only at the customers whose phones share its digits;
-    // every other search reads them all. Either way, in creation order.
-    let candidates: Vec<&Value> = match name
-        .and_then(phone_needle)
-        .as_deref()
-        .and_then(|needle| state.phone_candidates(needle))
-    {
-        Some(positions) => positions.iter().map(|&p| &state.customers[p]).collect(),
-        None => state.customers.iter().collect(),
-    };
-    let found: Vec<&Value> = candidates
-        .into_iter()
-        .filter(|c| name.is_none_or(|n| name_matches(c, n)))
-        .filter(|c| {
-            email.is_none_or(|e| {
-                c["email"]
-                    .as_str()
-                    .is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))
+    read(&shared, &headers, query, |state, query| {
+        let paging = paging(query)?;
+        let (name, email) = (param(query, "filter[name]"), param(query, "filter[email]"));
+        let (ids, external_ids, sites) = (
+            params(query, "filter[ids][]"),
+            params(query, "filter[externalIds][]"),
+            params(query, "filter[sites][]"),
+        );
+        // A search by a whole phone looks only at the customers whose phones share its
+        // digits; every other search reads them all. Either way, in creation order.
+        let candidates: Vec<&Value> = match name
+            .and_then(phone_needle)
+            .as_deref()
+            .and_then(|needle| state.phone_candidates(needle))
+        {
+            Some(positions) => positions.iter().map(|&p| &state.customers[p]).collect(),
+            None => state.customers.iter().collect(),
+        };
+        let found: Vec<&Value> = candidates
+            .into_iter()
+            .filter(|c| name.is_none_or(|n| name_matches(c, n)))
+            .filter(|c| {
+                email.is_none_or(|e| {
+                    c["email"]
+                        .as_str()
+                        .is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))
+                })
             })
-        })
-        .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
-        .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
-        .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
-        .collect();
-    let (page, pagination) = paginate(found, paging);
-    let customers: Vec<Value> = page.into_iter().cloned().collect();
-    ok(
-        200,
-        json!({"success": true, "pagination": pagination, "customers": customers}),
-    )
+            .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
+            .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
+            .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
+            .collect();
+        Ok(listed(found, paging, "customers"))
+    })
 }
 
 pub(super) async fn get_customer(
@@ -92,21 +77,14 @@ pub(super) async fn get_customer(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let found = addressing(&state, &query).and_then(|(by, site)| {
-        state
+    read(&shared, &headers, query, |state, query| {
+        let (by, site) = addressing(state, query)?;
+        let customer = state
             .customer_index(&key, by, site.as_deref())
             .map(|i| state.customers[i].clone())
-            .ok_or_else(ApiError::not_found)
-    });
-    match found {
-        Ok(customer) => ok(200, json!({"success": true, "customer": customer})),
-        Err(e) => fail(e),
-    }
+            .ok_or_else(ApiError::not_found)?;
+        Ok(json!({"success": true, "customer": customer}))
+    })
 }
 
 pub(super) async fn create_customer(
@@ -115,20 +93,12 @@ pub(super) async fn create_customer(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let created = entity(&form, "customer").and_then(|customer| {
-        let site = state.check_site(param(&form, "site"))?;
-        state.create_customer(customer, site)
-    });
-    match created {
-        Ok(id) => ok(201, json!({"success": true, "id": id})),
-        Err(e) => fail(e),
-    }
+    write(&shared, &headers, query, &body, 201, |state, form| {
+        let customer = entity(form, "customer")?;
+        let site = state.check_site(param(form, "site"))?;
+        let id = state.create_customer(customer, site)?;
+        Ok(json!({"success": true, "id": id}))
+    })
 }
 
 pub(super) async fn edit_customer(
@@ -138,21 +108,13 @@ pub(super) async fn edit_customer(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let form = decode_pairs(&String::from_utf8_lossy(&body));
-    let mut state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let edited = entity(&form, "customer").and_then(|changes| {
-        let (by, site) = addressing(&state, &form)?;
+    write(&shared, &headers, query, &body, 200, |state, form| {
+        let changes = entity(form, "customer")?;
+        let (by, site) = addressing(state, form)?;
         let index = state
             .customer_index(&key, by, site.as_deref())
             .ok_or_else(ApiError::not_found)?;
-        state.edit_customer(index, changes)
-    });
-    match edited {
-        Ok(id) => ok(200, json!({"success": true, "id": id})),
-        Err(e) => fail(e),
-    }
+        let id = state.edit_customer(index, changes)?;
+        Ok(json!({"success": true, "id": id}))
+    })
 }

@@ -1,7 +1,7 @@
 //! The retailCRM emulator's HTTP surface (API v5): the router, the front door every
-//! request passes (`X-API-KEY` check, optional 503 rate limit), pagination, the error
-//! shape, and the order history endpoint. Customer and order endpoints live in
-//! `customer_routes` and `order_routes`.
+//! request passes (`X-API-KEY` check, optional 503 rate limit) with the read and write
+//! endpoint shapes built on it, pagination, the error shape, and the order history
+//! endpoint. Customer and order endpoints live in `customer_routes` and `order_routes`.
 
 use std::sync::{Arc, Mutex};
 
@@ -43,7 +43,7 @@ pub(crate) fn router(shared: SharedState) -> Router {
         .with_state(shared)
 }
 
-pub(super) fn ok(status: u16, body: Value) -> Response {
+fn ok(status: u16, body: Value) -> Response {
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
         axum::Json(body),
@@ -51,7 +51,7 @@ pub(super) fn ok(status: u16, body: Value) -> Response {
         .into_response()
 }
 
-pub(super) fn fail(error: ApiError) -> Response {
+fn fail(error: ApiError) -> Response {
     ok(error.status, error.body())
 }
 
@@ -71,7 +71,7 @@ pub(super) fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
 }
 
 /// The front door: rate limit per key, then the key itself. Returns the locked state.
-pub(super) fn admit<'a>(
+fn admit<'a>(
     shared: &'a Shared,
     headers: &HeaderMap,
     query: &Pairs,
@@ -97,6 +97,46 @@ pub(super) fn admit<'a>(
         ))));
     }
     Ok(state)
+}
+
+/// A read endpoint: the query decoded, the front door passed, then `answer` on the locked
+/// state; its body is sent with 200, its error in the API's error shape.
+pub(super) fn read(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<String>,
+    answer: impl FnOnce(&RetailCrmState, &Pairs) -> Result<Value, ApiError>,
+) -> Response {
+    let query = decode_pairs(&query.unwrap_or_default());
+    match admit(shared, headers, &query) {
+        Ok(state) => respond(200, answer(&state, &query)),
+        Err(response) => *response,
+    }
+}
+
+/// A write endpoint: like [`read`], with the form-encoded body decoded too and the body
+/// sent with `status`.
+pub(super) fn write(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<String>,
+    body: &[u8],
+    status: u16,
+    answer: impl FnOnce(&mut RetailCrmState, &Pairs) -> Result<Value, ApiError>,
+) -> Response {
+    let query = decode_pairs(&query.unwrap_or_default());
+    let form = decode_pairs(&String::from_utf8_lossy(body));
+    match admit(shared, headers, &query) {
+        Ok(mut state) => respond(status, answer(&mut state, &form)),
+        Err(response) => *response,
+    }
+}
+
+fn respond(status: u16, answer: Result<Value, ApiError>) -> Response {
+    match answer {
+        Ok(body) => ok(status, body),
+        Err(error) => fail(error),
+    }
 }
 
 /// `limit` ∈ {20, 50, 100} (default 20) and `page` ≥ 1 (default 1).
@@ -128,7 +168,7 @@ pub(super) fn paging(query: &Pairs) -> Result<(usize, usize), ApiError> {
 
 /// One page of `all` (anything: records, references to them, positions) and the
 /// `pagination` object describing it.
-pub(super) fn paginate<T>(all: Vec<T>, (limit, page): (usize, usize)) -> (Vec<T>, Value) {
+fn paginate<T>(all: Vec<T>, (limit, page): (usize, usize)) -> (Vec<T>, Value) {
     let total = all.len();
     let items = all
         .into_iter()
@@ -137,6 +177,14 @@ pub(super) fn paginate<T>(all: Vec<T>, (limit, page): (usize, usize)) -> (Vec<T>
         .collect();
     let pagination = json!({"limit": limit, "totalCount": total, "currentPage": page, "totalPageCount": total.div_ceil(limit)});
     (items, pagination)
+}
+
+/// The `success` answer of a list endpoint: one page of `found` under `key`, with the
+/// `pagination` object.
+pub(super) fn listed(found: Vec<&Value>, paging: (usize, usize), key: &str) -> Value {
+    let (page, pagination) = paginate(found, paging);
+    let items: Vec<Value> = page.into_iter().cloned().collect();
+    json!({"success": true, "pagination": pagination, key: items})
 }
 
 pub(super) fn in_list(values: &[&str], value: &Value) -> bool {
@@ -188,27 +236,24 @@ async fn order_history(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let query = decode_pairs(&query.unwrap_or_default());
-    let state = match admit(&shared, &headers, &query) {
-        Ok(state) => state,
-        Err(response) => return *response,
-    };
-    let paging = match paging(&query) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let since_id = match param(&query, "filter[sinceId]").map(str::parse::<i64>) {
+    read(&shared, &headers, query, history_page)
+}
+
+/// One page of the order history after `filter[sinceId]`, within the date filters.
+fn history_page(state: &RetailCrmState, query: &Pairs) -> Result<Value, ApiError> {
+    let paging = paging(query)?;
+    let since_id = match param(query, "filter[sinceId]").map(str::parse::<i64>) {
         None => None,
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => {
-            return fail(ApiError::parameter(
+            return Err(ApiError::parameter(
                 "filter[sinceId]",
                 "This value should be a valid number.",
             ));
         }
     };
     let date = |name: &str| -> Result<Option<String>, ApiError> {
-        match param(&query, name) {
+        match param(query, name) {
             None => Ok(None),
             Some(text)
                 if chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").is_ok() =>
@@ -221,10 +266,8 @@ async fn order_history(
             )),
         }
     };
-    let (start, end) = match (date("filter[startDate]"), date("filter[endDate]")) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
-    };
+    let start = date("filter[startDate]")?;
+    let end = date("filter[endDate]")?;
     let found: Vec<usize> = state
         .history
         .iter()
@@ -247,8 +290,7 @@ async fn order_history(
         .into_iter()
         .map(|position| state.history_record(position))
         .collect();
-    ok(
-        200,
+    Ok(
         json!({"success": true, "generatedAt": state.now_text(), "history": history, "pagination": pagination}),
     )
 }
