@@ -10,6 +10,7 @@
 //! and change orders the way a MoySklad user would (state, payment).
 
 mod api_error;
+mod endpoints;
 mod filter;
 mod limits;
 mod listing;
@@ -171,6 +172,13 @@ pub(crate) struct Shared {
     faults: Mutex<VecDeque<Fault>>,
 }
 
+impl Shared {
+    /// The account, locked for one request or one seeding step.
+    pub(crate) fn account(&self) -> std::sync::MutexGuard<'_, Account> {
+        self.account.lock().expect("account lock")
+    }
+}
+
 /// A running emulator; stops when dropped.
 pub struct MoySkladEmulator {
     server: EmulatorServer,
@@ -193,7 +201,7 @@ impl MoySkladEmulator {
         {
             // Seeding needs the base URL (every entity's meta.href holds it), known only
             // once the port is bound; no request can arrive before `start` returns.
-            let mut account = shared.account.lock().expect("account lock");
+            let mut account = shared.account();
             account.base = format!("{}{API_ROOT}", server.base_url());
             let employee_id = uuid::Uuid::new_v4().to_string();
             account.employee = json!({
@@ -219,7 +227,7 @@ impl MoySkladEmulator {
     }
 
     fn account(&self) -> std::sync::MutexGuard<'_, Account> {
-        self.shared.account.lock().expect("account lock")
+        self.shared.account()
     }
 
     /// The API root: `http://127.0.0.1:<port>/api/remap/1.2`.

@@ -1,27 +1,25 @@
 //! The emulator's HTTP surface: a gate that every request passes (log, gzip requirement,
-//! Bearer auth, queued faults, request limits, gzip-encoded answers) and one handler per
-//! endpoint the connector uses.
+//! Bearer auth, queued faults, request limits, gzip-encoded answers) and the router over
+//! the endpoints (in `endpoints`).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::Value;
 
 use super::api_error::ApiError;
+use super::endpoints::{
+    create_counterparty, create_order, employee, get_counterparty, get_order, list_counterparties,
+    list_orders, order_metadata, organizations, update_counterparty, update_order,
+};
 use super::limits::Refusal;
-use super::listing::ListQuery;
-use super::state::{COUNTERPARTY_FIELDS, ORDER_FIELDS};
 use super::{API_ROOT, RecordedRequest, Shared};
-
-type Reply = Result<axum::Json<Value>, ApiError>;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -284,159 +282,7 @@ async fn answer(
     response
 }
 
-fn json_body(bytes: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|_| {
-        ApiError::new(
-            400,
-            2001,
-            "Ошибка формата: входящий запрос не соответствует формату JSON".into(),
-        )
-    })
-}
-
 async fn unknown_path(method: Method, uri: axum::http::Uri) -> ApiError {
     let _ = method;
     ApiError::new(404, 1002, format!("Неопознанный путь: {}", uri.path()))
-}
-
-async fn employee(State(shared): State<Arc<Shared>>) -> Reply {
-    Ok(axum::Json(
-        shared
-            .account
-            .lock()
-            .expect("account lock")
-            .employee
-            .clone(),
-    ))
-}
-
-async fn organizations(
-    State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Reply {
-    let account = shared.account.lock().expect("account lock");
-    let query = ListQuery::parse(&params)?;
-    account
-        .list(
-            "entity/organization",
-            "organization",
-            &account.organizations,
-            &["id", "name"],
-            &query,
-        )
-        .map(axum::Json)
-}
-
-async fn list_counterparties(
-    State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Reply {
-    let account = shared.account.lock().expect("account lock");
-    let query = ListQuery::parse(&params)?;
-    account
-        .list(
-            "entity/counterparty",
-            "counterparty",
-            &account.counterparties,
-            COUNTERPARTY_FIELDS,
-            &query,
-        )
-        .map(axum::Json)
-}
-
-async fn create_counterparty(State(shared): State<Arc<Shared>>, body: Bytes) -> Reply {
-    let body = json_body(&body)?;
-    shared
-        .account
-        .lock()
-        .expect("account lock")
-        .create_counterparty(&body)
-        .map(axum::Json)
-}
-
-async fn get_counterparty(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
-    let account = shared.account.lock().expect("account lock");
-    account
-        .counterparties
-        .iter()
-        .find(|c| c["id"] == id)
-        .cloned()
-        .map(axum::Json)
-        .ok_or_else(|| ApiError::not_found("counterparty", &id))
-}
-
-async fn update_counterparty(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Reply {
-    let body = json_body(&body)?;
-    shared
-        .account
-        .lock()
-        .expect("account lock")
-        .update_counterparty(&id, &body)
-        .map(axum::Json)
-}
-
-async fn list_orders(
-    State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Reply {
-    let account = shared.account.lock().expect("account lock");
-    let query = ListQuery::parse(&params)?;
-    account
-        .list(
-            "entity/customerorder",
-            "customerorder",
-            &account.orders,
-            ORDER_FIELDS,
-            &query,
-        )
-        .map(axum::Json)
-}
-
-async fn create_order(State(shared): State<Arc<Shared>>, body: Bytes) -> Reply {
-    let body = json_body(&body)?;
-    shared
-        .account
-        .lock()
-        .expect("account lock")
-        .create_order(&body)
-        .map(axum::Json)
-}
-
-async fn order_metadata(State(shared): State<Arc<Shared>>) -> Reply {
-    Ok(axum::Json(
-        shared
-            .account
-            .lock()
-            .expect("account lock")
-            .order_metadata(),
-    ))
-}
-
-async fn get_order(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
-    let account = shared.account.lock().expect("account lock");
-    account
-        .orders
-        .iter()
-        .find(|o| o["id"] == id)
-        .cloned()
-        .map(axum::Json)
-        .ok_or_else(|| ApiError::not_found("customerorder", &id))
-}
-
-async fn update_order(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Reply {
-    let body = json_body(&body)?;
-    shared
-        .account
-        .lock()
-        .expect("account lock")
-        .update_order(&id, &body)
-        .map(axum::Json)
 }
