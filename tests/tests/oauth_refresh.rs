@@ -25,6 +25,7 @@ use ferry_connectors::oauth::ClientCredentials;
 use ferry_connectors::oauth::credential::client_tag;
 use serde_json::{Value, json};
 use support::World;
+use support::binary::ferry_binary;
 
 const CT_TOKEN: &str = "ct-token-7e1a90";
 const BUNDLE: &str = "oauth-calls";
@@ -229,20 +230,6 @@ async fn an_expired_token_is_refreshed_once_persisted_and_reused_after_a_restart
         leads(&crms.amo),
         lead_names(&[101, 102, 103, 104, 105, 106, 107])
     );
-}
-
-/// The `ferry` binary, built if it is missing or older than this change.
-fn ferry_binary() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "ferry", "--bin", "ferry"])
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building the ferry binary failed");
-    let exe = std::env::current_exe().expect("test executable");
-    exe.parent()
-        .and_then(|d| d.parent())
-        .expect("target profile dir")
-        .join("ferry")
 }
 
 /// Run `ferry <args> --data-dir <dir>` off the async threads (the emulators it talks to

@@ -2,6 +2,8 @@
 //! it within the grace period, no item is left `running`, and the next start finishes
 //! every item with each request sent exactly once.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -14,24 +16,7 @@ use axum::routing::{get, post};
 use ferry::store::{ItemStatus, RunQuery, SqliteStore, Store};
 use ferry_connectors::emulation::EmulatorServer;
 use serde_json::{Value, json};
-
-/// The `ferry` binary next to this test's executable, built first if needed.
-fn ferry_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target profile dir");
-    let binary = dir.join("ferry");
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "ferry", "--bin", "ferry"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building the ferry binary failed");
-    }
-    binary
-}
+use support::binary::ferry_binary;
 
 #[derive(Default)]
 struct Api {

@@ -8,9 +8,9 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
 
 use ferry::bundle::load_bundles;
+use support::binary::ferry_binary;
 use support::repo_root;
 
 /// The directories that hold bundle files.
@@ -85,51 +85,9 @@ fn every_template_and_example_validates() {
     assert_eq!(ids.len(), bundles.len(), "bundle ids are unique");
 }
 
-/// The newest modification time of any file under `dir`.
-fn newest_source(dir: &Path) -> SystemTime {
-    let mut newest = SystemTime::UNIX_EPOCH;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return newest;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let modified = if path.is_dir() {
-            newest_source(&path)
-        } else {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .unwrap_or(SystemTime::UNIX_EPOCH)
-        };
-        newest = newest.max(modified);
-    }
-    newest
-}
-
-/// The `ferry` binary of this build (`target/<profile>/ferry`, next to the `deps/`
-/// directory this test runs from), when it exists and is newer than the sources. Cargo
-/// builds it only for the engine's own tests, so it may be absent or stale here.
-fn fresh_ferry_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let binary = exe
-        .parent()?
-        .parent()?
-        .join(format!("ferry{}", std::env::consts::EXE_SUFFIX));
-    let built = binary.metadata().and_then(|m| m.modified()).ok()?;
-    let root = repo_root();
-    let sources =
-        newest_source(&root.join("engine/src")).max(newest_source(&root.join("connectors/src")));
-    (built >= sources).then_some(binary)
-}
-
 #[test]
 fn ferry_validate_accepts_every_template_and_example() {
-    let Some(binary) = fresh_ferry_binary() else {
-        eprintln!(
-            "skipped: no up-to-date target/*/ferry binary (build it with `cargo build -p ferry`)"
-        );
-        return;
-    };
+    let binary = ferry_binary();
     let (dirs, files) = bundle_dirs_and_files();
     let output = Command::new(&binary)
         .arg("validate")

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod binary;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
