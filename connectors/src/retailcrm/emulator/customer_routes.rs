@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::config::ApiError;
 use super::indexes::{digits, phone_needle};
 use super::routes::{
-    SharedState, addressing, entity, in_list, listed, paging, param, params, read, write,
+    SharedState, addressing, entity, in_lists, listed, paging, param, read, write,
 };
 
 /// `filter[name]`: a name substring, or (for phone-like text) a substring of a phone's
@@ -30,6 +30,13 @@ fn name_matches(customer: &Value, needle: &str) -> bool {
     name.to_lowercase().contains(&needle.to_lowercase())
 }
 
+/// The list filters of `GET /customers` and the fields they match.
+const CUSTOMER_LISTS: &[(&str, &str)] = &[
+    ("filter[ids][]", "id"),
+    ("filter[externalIds][]", "externalId"),
+    ("filter[sites][]", "site"),
+];
+
 pub(super) async fn list_customers(
     State(shared): State<SharedState>,
     headers: HeaderMap,
@@ -38,11 +45,6 @@ pub(super) async fn list_customers(
     read(&shared, &headers, query, |state, query| {
         let paging = paging(query)?;
         let (name, email) = (param(query, "filter[name]"), param(query, "filter[email]"));
-        let (ids, external_ids, sites) = (
-            params(query, "filter[ids][]"),
-            params(query, "filter[externalIds][]"),
-            params(query, "filter[sites][]"),
-        );
         // A search by a whole phone looks only at the customers whose phones share its
         // digits; every other search reads them all. Either way, in creation order.
         let candidates: Vec<&Value> = match name
@@ -63,9 +65,7 @@ pub(super) async fn list_customers(
                         .is_some_and(|ce| ce.to_lowercase().contains(&e.to_lowercase()))
                 })
             })
-            .filter(|c| ids.is_empty() || in_list(&ids, &c["id"]))
-            .filter(|c| external_ids.is_empty() || in_list(&external_ids, &c["externalId"]))
-            .filter(|c| sites.is_empty() || in_list(&sites, &c["site"]))
+            .filter(|c| in_lists(query, c, CUSTOMER_LISTS))
             .collect();
         Ok(listed(found, paging, "customers"))
     })

@@ -8,8 +8,16 @@ use serde_json::{Value, json};
 
 use super::config::ApiError;
 use super::routes::{
-    SharedState, addressing, entity, in_list, listed, paging, param, params, read, write,
+    SharedState, addressing, entity, in_lists, listed, paging, param, read, write,
 };
+
+/// The list filters of `GET /orders` and the fields they match.
+const ORDER_LISTS: &[(&str, &str)] = &[
+    ("filter[ids][]", "id"),
+    ("filter[externalIds][]", "externalId"),
+    ("filter[numbers][]", "number"),
+    ("filter[sites][]", "site"),
+];
 
 pub(super) async fn list_orders(
     State(shared): State<SharedState>,
@@ -18,19 +26,10 @@ pub(super) async fn list_orders(
 ) -> Response {
     read(&shared, &headers, query, |state, query| {
         let paging = paging(query)?;
-        let (ids, external_ids, numbers, sites) = (
-            params(query, "filter[ids][]"),
-            params(query, "filter[externalIds][]"),
-            params(query, "filter[numbers][]"),
-            params(query, "filter[sites][]"),
-        );
         let found: Vec<&Value> = state
             .orders
             .iter()
-            .filter(|o| ids.is_empty() || in_list(&ids, &o["id"]))
-            .filter(|o| external_ids.is_empty() || in_list(&external_ids, &o["externalId"]))
-            .filter(|o| numbers.is_empty() || in_list(&numbers, &o["number"]))
-            .filter(|o| sites.is_empty() || in_list(&sites, &o["site"]))
+            .filter(|o| in_lists(query, o, ORDER_LISTS))
             .collect();
         Ok(listed(found, paging, "orders"))
     })

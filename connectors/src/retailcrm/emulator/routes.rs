@@ -62,7 +62,7 @@ pub(super) fn param<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-pub(super) fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
+fn params<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
     pairs
         .iter()
         .filter(|(k, _)| k == name)
@@ -187,7 +187,17 @@ pub(super) fn listed(found: Vec<&Value>, paging: (usize, usize), key: &str) -> V
     json!({"success": true, "pagination": pagination, key: items})
 }
 
-pub(super) fn in_list(values: &[&str], value: &Value) -> bool {
+/// Whether `record` passes every list filter of `query` in `filters`, each a query
+/// parameter (`filter[ids][]`) and the record field it matches (`id`); a filter the query
+/// does not use lets every record pass.
+pub(super) fn in_lists(query: &Pairs, record: &Value, filters: &[(&str, &str)]) -> bool {
+    filters.iter().all(|(parameter, field)| {
+        let wanted = params(query, parameter);
+        wanted.is_empty() || in_list(&wanted, &record[*field])
+    })
+}
+
+fn in_list(values: &[&str], value: &Value) -> bool {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
