@@ -13,23 +13,12 @@ use super::Amo;
 use super::external::{self, ExternalId};
 use super::parties::{Party, by_email};
 use super::records::{is_closed, lead_record, linked_ids, write_record};
+use super::tags::tags_to_send;
 use crate::connector::Record;
 use crate::error::ConnectorError;
 
 /// Lead ids asked for per request (`filter[id][]`), well under the 250-row page.
 const IDS_PER_REQUEST: usize = 50;
-
-fn tag_names(entity: &Value) -> Vec<String> {
-    entity
-        .pointer("/_embedded/tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| t.get("name")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// The lead body from the step's inputs (only given fields). On update, `current` is the
 /// lead whose tags are kept.
@@ -63,24 +52,8 @@ async fn body(
         }
     }
     let mut embedded = Map::new();
-    if let Some(tags) = inputs.tags("tags")? {
-        let existing = current.map(tag_names).unwrap_or_default();
-        let fresh: Vec<&String> = tags
-            .iter()
-            .filter(|t| {
-                !existing
-                    .iter()
-                    .any(|e| e.to_lowercase() == t.to_lowercase())
-            })
-            .collect();
-        if !fresh.is_empty() {
-            let all: Vec<Value> = existing
-                .iter()
-                .chain(fresh)
-                .map(|name| json!({"name": name}))
-                .collect();
-            embedded.insert("tags".into(), Value::Array(all));
-        }
+    if let Some(tags) = tags_to_send(inputs, current)? {
+        embedded.insert("tags".into(), tags);
     }
     let contacts: Vec<Value> = inputs
         .ids("contact_id")?

@@ -1,12 +1,13 @@
 //! The `amocrm` actions: contacts and companies (find, create with duplicate lookups,
 //! update), leads (create, update, newest by contact, e-mail or external id), tasks, notes
-//! and custom fields. Each action reads its inputs, sends through [`Amo`]'s client and
+//! and custom fields; the tags a write sends are merged in [`tags`]. Each action reads its inputs, sends through [`Amo`]'s client and
 //! returns its output record.
 
 pub mod external;
 pub mod leads;
 pub mod parties;
 pub mod records;
+pub mod tags;
 pub mod tasks;
 
 use super::client::AmoClient;

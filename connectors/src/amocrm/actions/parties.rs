@@ -16,6 +16,7 @@ use super::super::inputs::{EntityType, Inputs, digits, phone_key};
 use super::Amo;
 use super::external::{self, ExternalId};
 use super::records::{company_record, contact_record, write_record};
+use super::tags::tags_to_send;
 use crate::connector::Record;
 use crate::error::ConnectorError;
 
@@ -261,18 +262,6 @@ fn kept_values(current: &Value, code: &str) -> Vec<Value> {
         .collect()
 }
 
-fn tag_names(entity: &Value) -> Vec<String> {
-    entity
-        .pointer("/_embedded/tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| t.get("name")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The body of a create or update from the step's inputs (only given fields); `current`
 /// is the record being updated, whose phones, e-mails and tags are kept.
 async fn body(
@@ -340,24 +329,8 @@ async fn body(
         body.insert("custom_fields_values".into(), Value::Array(fields));
     }
     let mut embedded = Map::new();
-    if let Some(tags) = inputs.tags("tags")? {
-        let existing = current.map(tag_names).unwrap_or_default();
-        let fresh: Vec<&String> = tags
-            .iter()
-            .filter(|t| {
-                !existing
-                    .iter()
-                    .any(|e| e.to_lowercase() == t.to_lowercase())
-            })
-            .collect();
-        if !fresh.is_empty() {
-            let all: Vec<Value> = existing
-                .iter()
-                .chain(fresh)
-                .map(|name| json!({"name": name}))
-                .collect();
-            embedded.insert("tags".into(), Value::Array(all));
-        }
+    if let Some(tags) = tags_to_send(inputs, current)? {
+        embedded.insert("tags".into(), tags);
     }
     if party == Party::Contact
         && let Some(company) = inputs.id("company_id")?
