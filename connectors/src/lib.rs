@@ -17,6 +17,7 @@
 //! - [`inbound`]: reading webhook bodies (JSON or form-encoded) for the pushed sources.
 //! - [`oauth`]: OAuth2 bearer tokens refreshed once on 401 (single-flight), kept in the
 //!   engine's [`oauth::TokenVault`]; used by every connector that authenticates this way.
+//! - [`utc_offset`]: account time zones given as UTC offsets (the `utc_offset` setting).
 //! - [`registry`]: one line per connector kind.
 //! - one directory per system (`http`, `calltouch`, `retailcrm`, `moysklad`, ...), each with its
 //!   settings, client, triggers, actions and an `emulator` that speaks the real wire format
@@ -37,6 +38,7 @@ pub mod spec;
 #[cfg(test)]
 pub(crate) mod test_kit;
 pub mod transport;
+pub mod utc_offset;
 
 pub mod alfatrack;
 pub mod amocrm;

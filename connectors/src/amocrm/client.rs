@@ -15,6 +15,7 @@ use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
 use crate::oauth::BearerAuth;
 use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse, RateLimit};
+use crate::utc_offset::{MOSCOW_SECONDS, utc_offset_setting};
 
 /// amoCRM's documented limit: 7 requests per second per account. No burst: requests are
 /// spaced 1/7 s apart, so no one-second window, wherever it starts, holds more than 7.
@@ -52,33 +53,12 @@ fn normalize_base_url(raw: &str) -> Result<String, ConnectorError> {
     Ok(trimmed.to_string())
 }
 
-/// `+03:00` → an offset.
-pub fn parse_offset(text: &str) -> Option<FixedOffset> {
-    let text = text.trim();
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let (h, m) = text[1..].split_once(':').unwrap_or((&text[1..], "0"));
-    let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
-    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-}
-
 impl AmoClient {
     /// Read the connection settings and join the account's limiter.
     pub fn new(settings: &Settings, ctx: &BuildContext) -> Result<Self, ConnectorError> {
         let base_url = normalize_base_url(&settings.require_str("base_url")?)?;
         let auth = bearer_auth(settings, ctx, &base_url)?;
-        let utc_offset = match settings.str("utc_offset") {
-            Some(text) => parse_offset(&text).ok_or_else(|| {
-                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
-            })?,
-            None => FixedOffset::east_opt(3 * 3600).expect("valid offset"),
-        };
+        let utc_offset = utc_offset_setting(settings, MOSCOW_SECONDS)?;
         // The limit belongs to the account, whatever token reaches it.
         let http = ctx.http.connection(ConnectionOptions {
             account_key: format!("amocrm:{base_url}"),
@@ -264,16 +244,6 @@ mod tests {
         );
         assert!(normalize_base_url("shop.amocrm.ru").is_err());
         assert!(normalize_base_url("ftp://shop.amocrm.ru").is_err());
-    }
-
-    #[test]
-    fn offsets_parse() {
-        assert_eq!(parse_offset("+03:00").unwrap().local_minus_utc(), 3 * 3600);
-        assert_eq!(
-            parse_offset("-05:30").unwrap().local_minus_utc(),
-            -(5 * 3600 + 1800)
-        );
-        assert!(parse_offset("03:00").is_none());
     }
 
     #[test]

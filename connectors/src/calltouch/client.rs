@@ -11,8 +11,7 @@ use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
 use crate::secret::{Redactor, SecretString};
 use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse, RateLimit};
-
-use super::dates::parse_utc_offset;
+use crate::utc_offset::{MOSCOW_SECONDS, utc_offset_setting};
 
 /// The public API host.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.calltouch.ru";
@@ -63,12 +62,7 @@ impl CalltouchSettings {
         let crm_name = settings
             .str("crm_name")
             .unwrap_or_else(|| DEFAULT_CRM_NAME.to_string());
-        let offset = match settings.str("utc_offset") {
-            Some(text) => parse_utc_offset(&text).ok_or_else(|| {
-                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
-            })?,
-            None => FixedOffset::east_opt(3 * 3600).expect("valid offset"),
-        };
+        let offset = utc_offset_setting(settings, MOSCOW_SECONDS)?;
         let rate_limit = default_rate_limit();
         Ok(CalltouchSettings {
             site_id,

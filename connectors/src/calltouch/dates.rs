@@ -15,27 +15,6 @@ pub(crate) const DEAL_DATE_TIME: &str = "%d-%m-%Y %H:%M:%S";
 /// How cursors store a day.
 pub(crate) const CURSOR_DAY: &str = "%Y-%m-%d";
 
-/// `+03:00`, `-05:30`, `+3`, `Z` → an offset.
-pub(crate) fn parse_utc_offset(text: &str) -> Option<FixedOffset> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("z") || text.eq_ignore_ascii_case("utc") {
-        return FixedOffset::east_opt(0);
-    }
-    let (sign, rest) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = match rest.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None => (rest.parse::<i32>().ok()?, 0),
-    };
-    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
-}
-
 /// The cabinet's calendar day at `at`.
 pub(crate) fn local_day(at: DateTime<Utc>, offset: FixedOffset) -> NaiveDate {
     at.with_timezone(&offset).date_naive()
@@ -107,23 +86,7 @@ mod tests {
     use serde_json::json;
 
     fn msk() -> FixedOffset {
-        parse_utc_offset("+03:00").unwrap()
-    }
-
-    #[test]
-    fn offsets_parse_in_the_usual_spellings() {
-        assert_eq!(
-            parse_utc_offset("+03:00").unwrap().local_minus_utc(),
-            3 * 3600
-        );
-        assert_eq!(
-            parse_utc_offset("-05:30").unwrap().local_minus_utc(),
-            -(5 * 3600 + 1800)
-        );
-        assert_eq!(parse_utc_offset("+7").unwrap().local_minus_utc(), 7 * 3600);
-        assert_eq!(parse_utc_offset("Z").unwrap().local_minus_utc(), 0);
-        assert!(parse_utc_offset("03:00").is_none());
-        assert!(parse_utc_offset("+25:00").is_none());
+        crate::utc_offset::parse_utc_offset("+03:00").unwrap()
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
 use crate::secret::{Redactor, SecretString};
 use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse, RateLimit};
+use crate::utc_offset::{MOSCOW_SECONDS, utc_offset_setting};
 
 /// retailCRM allows 10 requests per second per API key.
 pub(crate) fn default_rate_limit() -> RateLimit {
@@ -58,12 +59,7 @@ impl RetailCrmSettings {
         if site.is_empty() {
             return Err(ConnectorError::Config("setting `site` is empty".into()));
         }
-        let offset = match settings.str("utc_offset") {
-            Some(text) => parse_offset(&text).ok_or_else(|| {
-                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
-            })?,
-            None => FixedOffset::east_opt(3 * 3600).expect("valid offset"),
-        };
+        let offset = utc_offset_setting(settings, MOSCOW_SECONDS)?;
         let rate_limit = default_rate_limit();
         Ok(RetailCrmSettings {
             url,
@@ -73,21 +69,6 @@ impl RetailCrmSettings {
             rate_limit,
         })
     }
-}
-
-fn parse_offset(text: &str) -> Option<FixedOffset> {
-    let text = text.trim();
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let (h, m) = text[1..].split_once(':').unwrap_or((&text[1..], "0"));
-    let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
-    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 /// Sends retailCRM requests for one connection.

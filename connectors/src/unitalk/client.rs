@@ -13,6 +13,7 @@ use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
 use crate::secret::SecretString;
 use crate::transport::{ConnectionClient, ConnectionOptions, HttpResponse};
+use crate::utc_offset::utc_offset_setting;
 
 /// The public API root.
 pub const DEFAULT_BASE_URL: &str = "https://api.unitalk.cloud/api";
@@ -30,22 +31,6 @@ pub struct UnitalkClient {
     key: SecretString,
     /// The account's time zone: call dates and the history window are local times.
     pub offset: FixedOffset,
-}
-
-/// `+03:00` → an offset.
-pub fn parse_offset(text: &str) -> Option<FixedOffset> {
-    let text = text.trim();
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let (h, m) = text[1..].split_once(':').unwrap_or((&text[1..], "0"));
-    let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
-    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 impl UnitalkClient {
@@ -81,12 +66,7 @@ impl UnitalkClient {
                 "setting `base_url` must be an http(s) URL".into(),
             ));
         }
-        let offset = match settings.str("utc_offset") {
-            Some(text) => parse_offset(&text).ok_or_else(|| {
-                ConnectorError::Config(format!("setting `utc_offset`: {text:?} is not like +03:00"))
-            })?,
-            None => FixedOffset::east_opt(DEFAULT_OFFSET_SECONDS).expect("valid offset"),
-        };
+        let offset = utc_offset_setting(settings, DEFAULT_OFFSET_SECONDS)?;
         let http = ctx.http.connection(ConnectionOptions {
             account_key: format!("unitalk:{base_url}"),
             rate_limit: None,
@@ -192,15 +172,5 @@ mod tests {
             "rejected (HTTP 200): Wrong date format (dateFrom)"
         );
         assert!(api_error(&response(200, r#"{"calls":[]}"#), &Redactor::default()).is_none());
-    }
-
-    #[test]
-    fn offsets_parse() {
-        assert_eq!(parse_offset("+03:00").unwrap().local_minus_utc(), 3 * 3600);
-        assert_eq!(
-            parse_offset("-05:30").unwrap().local_minus_utc(),
-            -(5 * 3600 + 1800)
-        );
-        assert!(parse_offset("03:00").is_none() && parse_offset("+15:00").is_none());
     }
 }
