@@ -245,3 +245,15 @@ pub trait Connector: Send + Sync {
         )))
     }
 }
+
+/// The error for a trigger `event` that connector `kind` does not have. Bundles are
+/// checked against the spec before they run, so this answers only a dispatch that lags
+/// behind its spec (or a caller that skipped the check).
+pub fn unknown_trigger(kind: &str, event: &str) -> ConnectorError {
+    ConnectorError::Config(format!("connector `{kind}` has no trigger `{event}`"))
+}
+
+/// The error for an action that connector `kind` does not have (see [`unknown_trigger`]).
+pub fn unknown_action(kind: &str, action: &str) -> ConnectorError {
+    ConnectorError::Config(format!("connector `{kind}` has no action `{action}`"))
+}

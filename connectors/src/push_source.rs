@@ -35,10 +35,7 @@ pub struct DeliveryContext<'a> {
 pub type ParseDelivery =
     fn(WebhookRequest<'_>, DeliveryContext<'_>) -> Result<Vec<Value>, ConnectorError>;
 
-/// The error for a trigger the source does not have (the bundle's mistake).
-pub fn unknown_trigger(kind: &str, event: &str) -> ConnectorError {
-    ConnectorError::Config(format!("{kind} has no trigger `{event}`"))
-}
+pub use crate::connector::unknown_trigger;
 
 /// The kind of a push-only source.
 pub struct PushSourceKind {

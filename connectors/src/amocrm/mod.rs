@@ -36,6 +36,7 @@ pub use emulator::{AmoCrmEmulator, AmoCrmEmulatorConfig};
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
+    unknown_action,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -153,9 +154,7 @@ impl Connector for AmoCrmConnector {
             spec::CREATE_TASK => tasks::create_task(amo, input).await,
             spec::CREATE_NOTE => tasks::create_note(amo, input, call.idempotency_key).await,
             spec::ENSURE_CUSTOM_FIELD => self.ensure_custom_field(input).await,
-            other => Err(ConnectorError::Config(format!(
-                "connector `amocrm` has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 

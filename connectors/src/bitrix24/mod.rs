@@ -30,6 +30,7 @@ pub use emulator::{Bitrix24Emulator, Bitrix24EmulatorConfig};
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
+    unknown_action,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -90,9 +91,7 @@ impl Connector for Bitrix24Connector {
             spec::UPDATE_DEAL => records::update(client, DEAL, call.action, input).await,
             spec::FIND_CONTACT_DEAL => deals::find_contact_deal(client, input).await,
             spec::CONVERT_LEAD => convert::convert_lead(client, input).await,
-            other => Err(ConnectorError::Config(format!(
-                "connector `bitrix24` has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 

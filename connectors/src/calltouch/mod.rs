@@ -26,6 +26,7 @@ use async_trait::async_trait;
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, PollPage, PollRequest, Record, Settings,
+    unknown_action, unknown_trigger,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -73,9 +74,7 @@ impl Connector for CalltouchConnector {
         match request.event {
             spec::NEW_CALL => triggers::poll_calls(&self.client, &request).await,
             spec::NEW_REQUEST => triggers::poll_requests(&self.client, &request).await,
-            other => Err(ConnectorError::Config(format!(
-                "calltouch has no trigger `{other}`"
-            ))),
+            other => Err(unknown_trigger(spec::SPEC.kind, other)),
         }
     }
 
@@ -84,9 +83,7 @@ impl Connector for CalltouchConnector {
         match call.action {
             spec::CREATE_DEAL => actions::create_deal(&self.client, call.input, now).await,
             spec::UPDATE_DEAL => actions::update_deal(&self.client, call.input, now).await,
-            other => Err(ConnectorError::Config(format!(
-                "calltouch has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 }

@@ -32,7 +32,7 @@ pub use emulator::{MoySkladEmulator, MoySkladEmulatorConfig};
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,
-    Record, Settings,
+    Record, Settings, unknown_action, unknown_trigger,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -110,9 +110,7 @@ impl Connector for MoySkladConnector {
             spec::ORDER_CHANGED => {
                 triggers::poll_orders(&self.client, &self.metadata, request).await
             }
-            other => Err(ConnectorError::Config(format!(
-                "connector `moysklad` has no trigger `{other}`"
-            ))),
+            other => Err(unknown_trigger(spec::SPEC.kind, other)),
         }
     }
 
@@ -124,9 +122,7 @@ impl Connector for MoySkladConnector {
             spec::UPDATE_COUNTERPARTY => counterparty::update(&self.client, call.input).await,
             spec::CREATE_CUSTOMER_ORDER => order::create(&self.orders(), call.input).await,
             spec::UPDATE_CUSTOMER_ORDER => order::update(&self.orders(), call.input).await,
-            other => Err(ConnectorError::Config(format!(
-                "connector `moysklad` has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 

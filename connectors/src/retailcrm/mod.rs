@@ -26,7 +26,7 @@ use async_trait::async_trait;
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, PollPage, PollRequest,
-    Record, Settings,
+    Record, Settings, unknown_action, unknown_trigger,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -75,9 +75,7 @@ impl Connector for RetailCrmConnector {
             spec::ORDER_STATUS_CHANGED => {
                 triggers::poll_status_changes(&self.client, &request).await
             }
-            other => Err(ConnectorError::Config(format!(
-                "retailcrm has no trigger `{other}`"
-            ))),
+            other => Err(unknown_trigger(spec::SPEC.kind, other)),
         }
     }
 
@@ -88,9 +86,7 @@ impl Connector for RetailCrmConnector {
             spec::EDIT_CUSTOMER => customers::edit_customer(&self.client, call.input).await,
             spec::CREATE_ORDER => orders::create_order(&self.client, call.input).await,
             spec::EDIT_ORDER => orders::edit_order(&self.client, call.input).await,
-            other => Err(ConnectorError::Config(format!(
-                "retailcrm has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 

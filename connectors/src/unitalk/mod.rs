@@ -29,6 +29,7 @@ pub use emulator::{UnitalkEmulator, UnitalkEmulatorConfig};
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, PollPage, PollRequest, Record, Settings,
+    unknown_trigger,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -85,10 +86,7 @@ impl Connector for UnitalkConnector {
 
     async fn poll(&self, request: PollRequest<'_>) -> Result<PollPage, ConnectorError> {
         if request.event != spec::CALL {
-            return Err(ConnectorError::Config(format!(
-                "unitalk has no trigger `{}`",
-                request.event
-            )));
+            return Err(unknown_trigger(spec::SPEC.kind, request.event));
         }
         // Settings first: a misconfigured trigger sends nothing.
         let settings = CallSettings::from(request.settings)?;
