@@ -1,7 +1,7 @@
 //! What every connector's tests do the same way against its emulator: connection settings
 //! from JSON, a connector built on a transport whose rate limit never makes a test wait,
-//! actions and lookups run with JSON input, and vendor answers built for the connectors'
-//! error mappings. Each connector's `tests/mod.rs` keeps only
+//! actions and lookups run with JSON input, webhook deliveries parsed by the pushed
+//! sources, and vendor answers built for the connectors' error mappings. Each connector's `tests/mod.rs` keeps only
 //! what is its own (the setting names, the emulator, the canary secret).
 
 use std::collections::BTreeMap;
@@ -9,17 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use chrono::{TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::conformance::object;
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
+    WebhookRequest,
 };
 use crate::error::ConnectorError;
 use crate::secret::Redactor;
 use crate::secret::SecretString;
-use crate::transport::{HttpResponse, HttpTransport, RateLimit};
+use crate::transport::{HttpResponse, HttpTransport, RateLimit, TransportConfig};
 
 /// The idempotency key every action run by [`execute`] carries.
 pub(crate) const IDEMPOTENCY_KEY: &str = "key-1";
@@ -109,4 +111,44 @@ pub(crate) fn http_response(
         Redactor::default(),
         2000,
     )
+}
+
+/// A connector of `kind` with the plain connection settings `values` and no secrets, on a
+/// transport with default limits: how the pushed sources, which send nothing, are built.
+///
+/// # Panics
+/// When `values` is not a JSON object or the connector refuses the settings.
+pub(crate) fn connection(kind: &dyn ConnectorKind, values: Value) -> Arc<dyn Connector> {
+    let http = HttpTransport::new(TransportConfig::default()).expect("transport builds");
+    let settings = Settings::new(object(values), BTreeMap::new());
+    build(kind, settings, &http, kind.spec().kind).expect("connector builds")
+}
+
+/// One webhook delivery to a pushed source, as the engine hands it over.
+pub(crate) struct Delivery<'a> {
+    /// The trigger's event name.
+    pub event: &'a str,
+    /// Trigger-level settings (a JSON object).
+    pub trigger_settings: Value,
+    /// The request's `Content-Type`.
+    pub content_type: &'a str,
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+/// The items `connector` makes of `delivery`, received at 2024-05-14 07:40 UTC.
+pub(crate) async fn parse_delivery(
+    connector: &dyn Connector,
+    delivery: Delivery<'_>,
+) -> Result<Vec<Value>, ConnectorError> {
+    let settings = object(delivery.trigger_settings);
+    connector
+        .parse_webhook(WebhookRequest {
+            event: delivery.event,
+            settings: &settings,
+            content_type: delivery.content_type,
+            body: delivery.body,
+            received_at: Utc.with_ymd_and_hms(2024, 5, 14, 7, 40, 0).unwrap(),
+        })
+        .await
 }

@@ -1,14 +1,12 @@
 //! Deliveries through the whole connector: both triggers, both encodings, alternative
 //! names, derived values, rejections and ids.
 
-use chrono::{TimeZone, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{KIND, sender};
-use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
 use crate::inbound::{FORM, JSON};
-use crate::transport::{HttpTransport, TransportConfig};
+use crate::test_kit::{Delivery, connection, parse_delivery};
 
 async fn parse_with(
     settings: Value,
@@ -16,24 +14,14 @@ async fn parse_with(
     content_type: &str,
     body: &[u8],
 ) -> Result<Vec<Value>, ConnectorError> {
-    let values: Map<String, Value> = settings.as_object().cloned().unwrap_or_default();
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "alfa".into(),
-        oauth: Default::default(),
+    let connector = connection(&KIND, settings);
+    let delivery = Delivery {
+        event,
+        trigger_settings: json!({}),
+        content_type,
+        body,
     };
-    let connector = KIND
-        .build(Settings::new(values, Default::default()), &ctx)
-        .unwrap();
-    connector
-        .parse_webhook(WebhookRequest {
-            event,
-            settings: &Map::new(),
-            content_type,
-            body,
-            received_at: Utc.with_ymd_and_hms(2024, 5, 14, 7, 40, 0).unwrap(),
-        })
-        .await
+    parse_delivery(connector.as_ref(), delivery).await
 }
 
 async fn parse_one(event: &str, content_type: &str, body: &[u8]) -> Value {
@@ -202,12 +190,7 @@ async fn deliveries_missing_what_defines_them_are_rejected_by_name() {
 async fn unknown_events_are_configuration_errors_and_check_passes() {
     let result = parse_with(json!({}), "deal", JSON, b"{}").await;
     assert!(matches!(result, Err(ConnectorError::Config(m)) if m.contains("`deal`")));
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "alfa".into(),
-        oauth: Default::default(),
-    };
-    let connector = KIND.build(Settings::default(), &ctx).unwrap();
+    let connector = connection(&KIND, json!({}));
     connector.check().await.unwrap();
     for event in ["request", "enrichment"] {
         let trigger = connector.spec().trigger(event).unwrap();

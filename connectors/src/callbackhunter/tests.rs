@@ -1,38 +1,26 @@
 //! Deliveries through the whole connector: decoding, normalized fields, derived values,
 //! rejections and ids.
 
-use chrono::{TimeZone, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{KIND, sender};
-use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
 use crate::inbound::{FORM, JSON};
-use crate::transport::{HttpTransport, TransportConfig};
+use crate::test_kit::{Delivery, connection, parse_delivery};
 
 async fn parse_with(
     settings: Value,
     content_type: &str,
     body: &[u8],
 ) -> Result<Vec<Value>, ConnectorError> {
-    let values: Map<String, Value> = settings.as_object().cloned().unwrap_or_default();
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "widget".into(),
-        oauth: Default::default(),
+    let connector = connection(&KIND, settings);
+    let delivery = Delivery {
+        event: "request",
+        trigger_settings: json!({}),
+        content_type,
+        body,
     };
-    let connector = KIND
-        .build(Settings::new(values, Default::default()), &ctx)
-        .unwrap();
-    connector
-        .parse_webhook(WebhookRequest {
-            event: "request",
-            settings: &Map::new(),
-            content_type,
-            body,
-            received_at: Utc.with_ymd_and_hms(2024, 5, 14, 7, 40, 0).unwrap(),
-        })
-        .await
+    parse_delivery(connector.as_ref(), delivery).await
 }
 
 async fn parse_one(content_type: &str, body: &[u8]) -> Value {
@@ -235,12 +223,7 @@ async fn a_batch_gives_one_item_per_request() {
 
 #[tokio::test]
 async fn check_passes_and_there_are_no_actions() {
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "widget".into(),
-        oauth: Default::default(),
-    };
-    let connector = KIND.build(Settings::default(), &ctx).unwrap();
+    let connector = connection(&KIND, json!({}));
     connector.check().await.unwrap();
     let spec = connector.spec();
     assert!(spec.actions.is_empty());

@@ -1,47 +1,17 @@
 //! Deliveries through the whole connector: calls and forms, both encodings, alternative
 //! names, derived values, rejections and ids.
 
-use chrono::{TimeZone, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::KIND;
 use super::sender::{self, Call};
-use crate::connector::{BuildContext, ConnectorKind, Settings, WebhookRequest};
 use crate::error::ConnectorError;
 use crate::inbound::{FORM, JSON};
-use crate::transport::{HttpTransport, TransportConfig};
-
-struct Delivery<'a> {
-    event: &'a str,
-    trigger_settings: Value,
-    content_type: &'a str,
-    body: &'a [u8],
-}
+use crate::test_kit::{Delivery, connection, parse_delivery};
 
 async fn parse(delivery: Delivery<'_>) -> Result<Vec<Value>, ConnectorError> {
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "ringostat".into(),
-        oauth: Default::default(),
-    };
-    let values: Map<String, Value> = json!({"project": "UA shop"}).as_object().cloned().unwrap();
-    let connector = KIND
-        .build(Settings::new(values, Default::default()), &ctx)
-        .unwrap();
-    let settings = delivery
-        .trigger_settings
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    connector
-        .parse_webhook(WebhookRequest {
-            event: delivery.event,
-            settings: &settings,
-            content_type: delivery.content_type,
-            body: delivery.body,
-            received_at: Utc.with_ymd_and_hms(2024, 5, 14, 7, 40, 0).unwrap(),
-        })
-        .await
+    let connector = connection(&KIND, json!({"project": "UA shop"}));
+    parse_delivery(connector.as_ref(), delivery).await
 }
 
 async fn one(event: &str, content_type: &str, body: &[u8]) -> Value {
@@ -304,12 +274,7 @@ async fn event_ids_are_stable_for_one_delivery() {
 
 #[tokio::test]
 async fn check_passes_and_both_triggers_are_webhooks() {
-    let ctx = BuildContext {
-        http: HttpTransport::new(TransportConfig::default()).unwrap(),
-        connection_name: "ringostat".into(),
-        oauth: Default::default(),
-    };
-    let connector = KIND.build(Settings::default(), &ctx).unwrap();
+    let connector = connection(&KIND, json!({}));
     connector.check().await.unwrap();
     for event in ["call", "form"] {
         let trigger = connector.spec().trigger(event).unwrap();
