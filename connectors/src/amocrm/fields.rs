@@ -285,8 +285,9 @@ fn entry_value(field: &Value) -> Value {
     }
 }
 
-/// Every value of the field with `code` (`PHONE`, `EMAIL`) as text.
-pub fn values_of_code(entity: &Value, code: &str) -> Vec<String> {
+/// Every value object (`{"value", "enum_code", ...}`) of the field with `code` (`PHONE`,
+/// `EMAIL`), as the entity holds them.
+pub fn value_objects_of_code(entity: &Value, code: &str) -> Vec<Value> {
     let Some(Value::Array(fields)) = entity.get("custom_fields_values") else {
         return Vec::new();
     };
@@ -299,6 +300,13 @@ pub fn values_of_code(entity: &Value, code: &str) -> Vec<String> {
                 .cloned()
                 .unwrap_or_default()
         })
+        .collect()
+}
+
+/// Every value of the field with `code` (`PHONE`, `EMAIL`) as text.
+pub fn values_of_code(entity: &Value, code: &str) -> Vec<String> {
+    value_objects_of_code(entity, code)
+        .iter()
         .filter_map(|v| match v.get("value") {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),

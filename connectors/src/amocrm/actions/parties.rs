@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 
 use super::super::client::created_id;
-use super::super::fields::values_of_code;
+use super::super::fields::{value_objects_of_code, values_of_code};
 use super::super::inputs::{EntityType, Inputs, digits, phone_key};
 use super::Amo;
 use super::external::{self, ExternalId};
@@ -238,18 +238,8 @@ fn new_values(values: &[String]) -> Vec<Value> {
 
 /// The existing values of a multitext field, as they must be sent back to keep them.
 fn kept_values(current: &Value, code: &str) -> Vec<Value> {
-    let Some(Value::Array(fields)) = current.get("custom_fields_values") else {
-        return Vec::new();
-    };
-    fields
-        .iter()
-        .filter(|f| f.get("field_code").and_then(Value::as_str) == Some(code))
-        .flat_map(|f| {
-            f.get("values")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
+    value_objects_of_code(current, code)
+        .into_iter()
         .map(|v| {
             let mut kept = json!({"value": v.get("value").cloned().unwrap_or(Value::Null)});
             match (v.get("enum_id"), v.get("enum_code")) {
