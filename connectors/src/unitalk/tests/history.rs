@@ -2,10 +2,13 @@
 //! once, the request bodies, the window and cursor across polls (late-saved calls are
 //! still found), the direction filter, and the items' fields with employees' names.
 
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
 
 use super::{KEY, Target, kyiv, trigger};
-use crate::conformance::{PollArgs, assert_exactly_once, drain_poll};
+use crate::conformance::{Drained, PollArgs, assert_exactly_once, drain_poll};
+use crate::connector::Connector;
+use crate::error::ConnectorError;
 use crate::unitalk::emulator::HistoryCall;
 
 fn seed(target: &Target, id: u64, date: &str, direction: &str) {
@@ -18,6 +21,22 @@ fn seed(target: &Target, id: u64, date: &str, direction: &str) {
         ..HistoryCall::default()
     };
     target.emulator.add_call(call.record());
+}
+
+/// Every page of one `call` poll with trigger `settings`, from `cursor`, at `now`.
+async fn poll_calls(
+    connector: &dyn Connector,
+    settings: &Map<String, Value>,
+    cursor: Option<Value>,
+    now: DateTime<Utc>,
+) -> Result<Drained, ConnectorError> {
+    let args = PollArgs {
+        event: "call",
+        settings,
+        cursor,
+        now,
+    };
+    drain_poll(connector, args).await
 }
 
 fn ids(range: impl IntoIterator<Item = u64>) -> Vec<String> {
@@ -38,14 +57,11 @@ async fn the_history_is_read_page_by_page_each_call_exactly_once() {
     seed(&target, 99, "2024-05-14 07:00:00", "IN");
     let connector = target.connector();
     let settings = trigger(json!({"page_size": 10}));
-    let drained = drain_poll(
+    let drained = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: None,
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
+        &settings,
+        None,
+        kyiv(2024, 5, 14, 10, 0),
     )
     .await
     .unwrap();
@@ -77,14 +93,11 @@ async fn the_next_poll_starts_before_the_last_window_ended_so_late_calls_are_fou
     seed(&target, 1, "2024-05-14 09:50:00", "IN");
     let connector = target.connector();
     let settings = trigger(json!({"overlap_minutes": 30}));
-    let first = drain_poll(
+    let first = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: None,
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
+        &settings,
+        None,
+        kyiv(2024, 5, 14, 10, 0),
     )
     .await
     .unwrap();
@@ -93,14 +106,11 @@ async fn the_next_poll_starts_before_the_last_window_ended_so_late_calls_are_fou
     // A long call that started at 09:55 is saved only when it ends, after the first poll.
     seed(&target, 2, "2024-05-14 09:55:00", "IN");
     seed(&target, 3, "2024-05-14 10:04:00", "OUT");
-    let second = drain_poll(
+    let second = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: first.cursor.clone(),
-            now: kyiv(2024, 5, 14, 10, 5),
-        },
+        &settings,
+        first.cursor.clone(),
+        kyiv(2024, 5, 14, 10, 5),
     )
     .await
     .unwrap();
@@ -124,14 +134,11 @@ async fn the_direction_filter_is_sent_and_names_can_be_left_out() {
     seed(&target, 2, "2024-05-14 09:20:00", "OUT");
     let connector = target.connector();
     let settings = trigger(json!({"direction": "out", "employee_names": false}));
-    let drained = drain_poll(
+    let drained = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: None,
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
+        &settings,
+        None,
+        kyiv(2024, 5, 14, 10, 0),
     )
     .await
     .unwrap();
@@ -189,14 +196,11 @@ async fn items_carry_what_an_activity_needs() {
     );
     let connector = target.connector();
     let settings = trigger(json!({}));
-    let drained = drain_poll(
+    let drained = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: None,
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
+        &settings,
+        None,
+        kyiv(2024, 5, 14, 10, 0),
     )
     .await
     .unwrap();
@@ -248,29 +252,19 @@ async fn a_bad_stored_cursor_or_page_token_is_a_configuration_error() {
     let target = Target::start().await;
     let connector = target.connector();
     let settings = trigger(json!({}));
-    let error = drain_poll(
+    let error = poll_calls(
         connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &settings,
-            cursor: Some(json!("14/05/2024")),
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
+        &settings,
+        Some(json!("14/05/2024")),
+        kyiv(2024, 5, 14, 10, 0),
     )
     .await
     .unwrap_err();
     assert!(error.to_string().contains("stored cursor"), "{error}");
-    let error = drain_poll(
-        connector.as_ref(),
-        PollArgs {
-            event: "call",
-            settings: &trigger(json!({"page_size": 0})),
-            cursor: None,
-            now: kyiv(2024, 5, 14, 10, 0),
-        },
-    )
-    .await
-    .unwrap_err();
+    let zero = trigger(json!({"page_size": 0}));
+    let error = poll_calls(connector.as_ref(), &zero, None, kyiv(2024, 5, 14, 10, 0))
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("`page_size`"), "{error}");
     assert!(
         target
