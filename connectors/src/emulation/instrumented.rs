@@ -7,6 +7,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::recording::header_pairs;
 use super::{EmulatorServer, FaultPlan, RecordedRequest, RequestLog, decode_pairs};
 
 /// Largest request body an emulator buffers (bigger bodies are answered 413).
@@ -48,16 +49,7 @@ async fn record_then_fault(
         path: parts.uri.path().to_string(),
         query: decode_pairs(&raw_query),
         raw_query,
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&parts.headers),
         body: bytes.clone(),
     });
     if let Some(fault) = faults.take_next()

@@ -89,6 +89,20 @@ impl RecordedRequest {
     }
 }
 
+/// A request's headers as `(lower-case name, value)` pairs, in the order received; a value
+/// that is not UTF-8 is kept lossily (the log is for reading, not replaying).
+pub fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Decode `a=1&b=2` (query strings and form bodies), keeping order and repeats.
 pub fn decode_pairs(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes())

@@ -20,6 +20,7 @@ use super::endpoints::{
 };
 use super::limits::Refusal;
 use super::{API_ROOT, RecordedRequest, Shared};
+use crate::emulation::recording::header_pairs;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -171,16 +172,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().map(str::to_string),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&parts.headers),
         body: serde_json::from_slice(&bytes).ok(),
         status: 0,
         at,
