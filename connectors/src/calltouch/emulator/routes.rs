@@ -3,7 +3,7 @@
 //! `SiteId` headers), with the paths, parameters, date formats and error shapes of the
 //! real API.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -198,6 +198,39 @@ async fn requests_journal(
 /// A deals-API body split into its top-level fields (`crm`) and its `orders`.
 type DealsRequest = (Map<String, Value>, Vec<Value>);
 
+/// The front of both deals endpoints: the rate limit, then the state locked and the
+/// request checked by [`deals_request`].
+fn open_deals<'a>(
+    shared: &'a Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(MutexGuard<'a, CalltouchState>, DealsRequest), Box<Response>> {
+    if let Some(limited) = over_limit(shared) {
+        return Err(Box::new(limited));
+    }
+    let state = shared.state.lock().expect("state lock");
+    let request = deals_request(&state, headers, body)?;
+    Ok((state, request))
+}
+
+/// Every order that is an object passed to `check` with its index and the errors found so
+/// far; an order that is not an object is an error of its own.
+fn order_errors<'a>(
+    orders: &'a [Value],
+    mut check: impl FnMut(usize, &'a Map<String, Value>, &mut Map<String, Value>),
+) -> Map<String, Value> {
+    let mut errors = Map::new();
+    for (index, order) in orders.iter().enumerate() {
+        match order.as_object() {
+            Some(order) => check(index, order, &mut errors),
+            None => {
+                errors.insert(format!("orders[{index}]"), json!("must be an object"));
+            }
+        }
+    }
+    errors
+}
+
 /// Checks shared by create and update: headers, JSON, a non-empty `orders` list.
 fn deals_request(
     state: &CalltouchState,
@@ -298,23 +331,14 @@ async fn create_orders(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(limited) = over_limit(&shared) {
-        return limited;
-    }
-    let mut state = shared.state.lock().expect("state lock");
-    let (root, orders) = match deals_request(&state, &headers, &body) {
-        Ok(parsed) => parsed,
+    let (mut state, (root, orders)) = match open_deals(&shared, &headers, &body) {
+        Ok(opened) => opened,
         Err(response) => return *response,
     };
-    let mut errors = Map::new();
     let mut numbers: Vec<&str> = Vec::new();
-    for (index, order) in orders.iter().enumerate() {
-        let Some(order) = order.as_object() else {
-            errors.insert(format!("orders[{index}]"), json!("must be an object"));
-            continue;
-        };
-        check_order_fields(index, order, &mut errors);
-        check_matching(index, order, &mut errors);
+    let errors = order_errors(&orders, |index, order, errors| {
+        check_order_fields(index, order, errors);
+        check_matching(index, order, errors);
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str) {
             let exists = state.has_deal(number) || numbers.contains(&number);
             if exists && state.config.reject_duplicate_order_number {
@@ -325,7 +349,7 @@ async fn create_orders(
             }
             numbers.push(number);
         }
-    }
+    });
     if !errors.is_empty() {
         return validation_failed(errors);
     }
@@ -353,21 +377,12 @@ async fn update_orders(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(limited) = over_limit(&shared) {
-        return limited;
-    }
-    let mut state = shared.state.lock().expect("state lock");
-    let (_, orders) = match deals_request(&state, &headers, &body) {
-        Ok(parsed) => parsed,
+    let (mut state, (_, orders)) = match open_deals(&shared, &headers, &body) {
+        Ok(opened) => opened,
         Err(response) => return *response,
     };
-    let mut errors = Map::new();
-    for (index, order) in orders.iter().enumerate() {
-        let Some(order) = order.as_object() else {
-            errors.insert(format!("orders[{index}]"), json!("must be an object"));
-            continue;
-        };
-        check_order_fields(index, order, &mut errors);
+    let errors = order_errors(&orders, |index, order, errors| {
+        check_order_fields(index, order, errors);
         if let Some(number) = order.get("orderNumber").and_then(Value::as_str)
             && !state.has_deal(number)
         {
@@ -376,7 +391,7 @@ async fn update_orders(
                 json!(format!("order with number '{number}' not found")),
             );
         }
-    }
+    });
     if !errors.is_empty() {
         return validation_failed(errors);
     }
