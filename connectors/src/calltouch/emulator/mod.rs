@@ -3,6 +3,7 @@
 //! formats, pagination and error shapes follow the real API; undocumented behaviour is
 //! configurable in [`CalltouchEmulatorConfig`].
 
+mod deal_routes;
 mod routes;
 mod state;
 
