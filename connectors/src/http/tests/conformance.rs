@@ -55,6 +55,12 @@ fn rate_limit() -> (Fault, Duration) {
     (Fault::too_many_requests(3), Duration::from_secs(3))
 }
 
+/// The probe works against the healthy API before any failure is injected.
+async fn succeeds(target: &Target, probe: &Probe) {
+    let connector = target.build(TOKEN, &crate::conformance::transport());
+    probe.run(connector.as_ref()).await.unwrap();
+}
+
 #[tokio::test]
 async fn poll_passes_the_failure_suite() {
     let target = Target::start().await;
@@ -64,14 +70,7 @@ async fn poll_passes_the_failure_suite() {
         cursor: None,
         now: chrono::Utc::now(),
     };
-    probe
-        .run(
-            target
-                .build(TOKEN, &crate::conformance::transport())
-                .as_ref(),
-        )
-        .await
-        .unwrap();
+    succeeds(&target, &probe).await;
     run_failure_suite(&target, &probe, 503, rate_limit()).await;
 }
 
@@ -82,14 +81,7 @@ async fn request_passes_the_failure_suite() {
         name: "request",
         input: object(json!({"method": "GET", "path": "/protected", "outputs": {"first": "0.id"}})),
     };
-    probe
-        .run(
-            target
-                .build(TOKEN, &crate::conformance::transport())
-                .as_ref(),
-        )
-        .await
-        .unwrap();
+    succeeds(&target, &probe).await;
     run_failure_suite(&target, &probe, 502, rate_limit()).await;
 }
 
@@ -98,14 +90,7 @@ async fn check_passes_the_checks_that_apply() {
     // `check` reads no body, so the broken- and huge-body checks do not apply to it.
     let target = Target::start().await;
     let probe = Probe::Check;
-    probe
-        .run(
-            target
-                .build(TOKEN, &crate::conformance::transport())
-                .as_ref(),
-        )
-        .await
-        .unwrap();
+    succeeds(&target, &probe).await;
     wrong_key_is_auth_and_not_retried(&target, &probe).await;
     let (fault, wait) = rate_limit();
     rate_limit_waits_as_told(&target, &probe, fault, wait).await;
