@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::{CODE, Target, body, execute};
 use crate::bitrix24::emulator::{Bitrix24EmulatorConfig, EmptyDuplicates};
-use crate::connector::FindCall;
 use crate::error::ConnectorError;
+use crate::test_kit;
 
 #[tokio::test]
 async fn create_lead_posts_the_documented_fields() {
@@ -124,14 +124,7 @@ async fn contacts_are_created_updated_and_found_by_phone_or_email() {
     let find = |key: &'static str, value: serde_json::Value| {
         let connector = connector.clone();
         async move {
-            let input = serde_json::Map::new();
-            connector
-                .find(FindCall {
-                    action: "create_contact",
-                    key,
-                    value: &value,
-                    input: &input,
-                })
+            test_kit::find(connector.as_ref(), "create_contact", key, value.clone())
                 .await
                 .unwrap()
         }
@@ -152,16 +145,14 @@ async fn contacts_are_created_updated_and_found_by_phone_or_email() {
     );
     assert_eq!(body(&searches[1])["type"], "EMAIL");
     // A lead lookup searches leads only: the contact is not a lead.
-    let input = serde_json::Map::new();
-    let lead = connector
-        .find(FindCall {
-            action: "create_lead",
-            key: "phone",
-            value: &json!("79161234567"),
-            input: &input,
-        })
-        .await
-        .unwrap();
+    let lead = test_kit::find(
+        connector.as_ref(),
+        "create_lead",
+        "phone",
+        json!("79161234567"),
+    )
+    .await
+    .unwrap();
     assert!(lead.is_none());
 }
 

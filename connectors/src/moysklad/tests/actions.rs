@@ -1,9 +1,9 @@
 //! Action wire formats, read back from the emulator's request log, and duplicate lookups.
 
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::*;
-use crate::connector::FindCall;
+use crate::test_kit;
 
 fn assert_common_headers(request: &crate::moysklad::emulator::RecordedRequest, token: &str) {
     assert_eq!(
@@ -55,16 +55,14 @@ async fn lookups_find_by_phone_digits_email_and_external_code() {
     let find = |key: &'static str, value: Value| {
         let connector = f.connector.clone();
         async move {
-            let input = Map::new();
-            connector
-                .find(FindCall {
-                    action: "create_counterparty",
-                    key,
-                    value: &value,
-                    input: &input,
-                })
-                .await
-                .unwrap()
+            test_kit::find(
+                connector.as_ref(),
+                "create_counterparty",
+                key,
+                value.clone(),
+            )
+            .await
+            .unwrap()
         }
     };
     assert_eq!(

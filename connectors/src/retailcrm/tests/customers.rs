@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::{KEY, SITE, Target, execute};
 use crate::conformance::assert_no_secret;
-use crate::connector::FindCall;
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit::find;
 
 #[tokio::test]
 async fn create_customer_posts_the_customer_as_a_json_form_field() {
@@ -166,20 +166,13 @@ async fn duplicate_search_for_create_customer_uses_every_declared_key() {
         .dedup
         .as_ref()
         .unwrap();
-    let input = serde_json::Map::new();
     for (key, value) in [
         ("phone", json!("8 916 123-45-67")),
         ("email", json!("A@B.RU")),
         ("external_id", json!(5501)),
     ] {
         assert!(spec.search_keys.contains(&key));
-        let found = connector
-            .find(FindCall {
-                action: "create_customer",
-                key,
-                value: &value,
-                input: &input,
-            })
+        let found = find(connector.as_ref(), "create_customer", key, value.clone())
             .await
             .unwrap();
         assert_eq!(
@@ -194,25 +187,23 @@ async fn duplicate_search_for_create_customer_uses_every_declared_key() {
     assert_eq!(by_external.query_param("site"), Some(SITE));
 
     let missing = json!("no-such-id");
-    let none = connector
-        .find(FindCall {
-            action: "create_customer",
-            key: "external_id",
-            value: &missing,
-            input: &input,
-        })
-        .await
-        .unwrap();
+    let none = find(
+        connector.as_ref(),
+        "create_customer",
+        "external_id",
+        missing.clone(),
+    )
+    .await
+    .unwrap();
     assert!(none.is_none(), "a 404 is 'not found', not an error");
-    let error = connector
-        .find(FindCall {
-            action: "create_customer",
-            key: "fax",
-            value: &missing,
-            input: &input,
-        })
-        .await
-        .unwrap_err();
+    let error = find(
+        connector.as_ref(),
+        "create_customer",
+        "fax",
+        missing.clone(),
+    )
+    .await
+    .unwrap_err();
     assert!(error.to_string().contains("no lookup by `fax`"), "{error}");
 }
 

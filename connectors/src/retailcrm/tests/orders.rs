@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::{KEY, SITE, Target, execute};
 use crate::conformance::assert_no_secret;
-use crate::connector::FindCall;
 use crate::error::{ConnectorError, RetryAdvice};
+use crate::test_kit::find;
 
 #[tokio::test]
 async fn create_order_sends_the_s1_1_order_with_real_field_names() {
@@ -116,17 +116,15 @@ async fn an_order_created_before_a_lost_reply_is_found_by_external_id() {
     )
     .await
     .unwrap();
-    let input = serde_json::Map::new();
     let value = json!(5501);
-    let found = connector
-        .find(FindCall {
-            action: "create_order",
-            key: "external_id",
-            value: &value,
-            input: &input,
-        })
-        .await
-        .unwrap();
+    let found = find(
+        connector.as_ref(),
+        "create_order",
+        "external_id",
+        value.clone(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         found.map(Value::Object),
         Some(json!({"id": 1, "number": "1A", "externalId": "5501"}))
@@ -138,16 +136,15 @@ async fn an_order_created_before_a_lost_reply_is_found_by_external_id() {
     );
     let other = json!("nope");
     assert!(
-        connector
-            .find(FindCall {
-                action: "create_order",
-                key: "external_id",
-                value: &other,
-                input: &input
-            })
-            .await
-            .unwrap()
-            .is_none()
+        find(
+            connector.as_ref(),
+            "create_order",
+            "external_id",
+            other.clone()
+        )
+        .await
+        .unwrap()
+        .is_none()
     );
 }
 
