@@ -1,8 +1,9 @@
 //! What every connector's tests do the same way against its emulator: connection settings
 //! from JSON, a connector built on a transport whose rate limit never makes a test wait,
 //! actions and lookups run with JSON input, webhook deliveries parsed by the pushed
-//! sources, and vendor answers built for the connectors' error mappings. Each connector's `tests/mod.rs` keeps only
-//! what is its own (the setting names, the emulator, the canary secret).
+//! sources, and vendor answers built for the connectors' error mappings. Each connector's
+//! `tests/mod.rs` keeps only what is its own (the setting names, the emulator, the canary
+//! secret).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,8 +20,7 @@ use crate::connector::{
     WebhookRequest,
 };
 use crate::error::ConnectorError;
-use crate::secret::Redactor;
-use crate::secret::SecretString;
+use crate::secret::{Redactor, SecretString};
 use crate::transport::{HttpResponse, HttpTransport, RateLimit, TransportConfig};
 
 /// The idempotency key every action run by [`execute`] carries.
