@@ -1,7 +1,7 @@
 //! Reading one action call's mapped inputs the way every connector does: null and absent
 //! are the same, text is trimmed and blank text is absent, numbers and booleans given where
 //! text is expected are rendered. A value of the wrong shape is a configuration error that
-//! names the connector, the action and the input (`amocrm.create_lead: input `phone` ...`),
+//! names the connector, the action and the input (``amocrm.create_lead: input `phone` ...``),
 //! so an integrator can fix the mapping; it is never retried and nothing is sent.
 //!
 //! Each connector wraps [`ActionInputs`] in its own `Inputs` for the shapes only it reads
@@ -39,7 +39,7 @@ impl<'a> ActionInputs<'a> {
         self.values.get(name).filter(|v| !v.is_null())
     }
 
-    /// A configuration error about input `name`: "`<connector>.<action>: input `name` what`".
+    /// A configuration error about input `name`: ``<connector>.<action>: input `name` what``.
     pub fn bad(&self, name: &str, what: &str) -> ConnectorError {
         self.invalid(&format!("input `{name}` {what}"))
     }
