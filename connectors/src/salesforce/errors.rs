@@ -150,22 +150,12 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
 mod tests {
     use super::*;
     use crate::error::RetryAdvice;
-    use reqwest::header::HeaderMap;
-
-    fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse::new(
-            status,
-            HeaderMap::new(),
-            body.to_string().into_bytes().into(),
-            Redactor::default(),
-            2000,
-        )
-    }
+    use crate::test_kit::http_response as response;
 
     #[test]
     fn field_errors_name_the_code_the_message_and_the_fields() {
         let body = r#"[{"message":"Required fields are missing: [LastName, Company]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName","Company"]}]"#;
-        let e = classify(&response(400, body), &Redactor::default());
+        let e = classify(&response(400, &[], body), &Redactor::default());
         assert_eq!(e.advice(), RetryAdvice::Never);
         assert_eq!(
             e.to_string(),
@@ -176,7 +166,7 @@ mod tests {
     #[test]
     fn query_errors_keep_the_reason_line_only() {
         let body = r#"[{"message":"\nSELECT Foo FROM Lead\n       ^\nERROR at Row:1:Column:8\nNo such column 'Foo' on entity 'Lead'.","errorCode":"INVALID_FIELD"}]"#;
-        let e = classify(&response(400, body), &Redactor::default());
+        let e = classify(&response(400, &[], body), &Redactor::default());
         assert_eq!(
             e.to_string(),
             "rejected (HTTP 400): INVALID_FIELD: No such column 'Foo' on entity 'Lead'."
@@ -187,7 +177,7 @@ mod tests {
     fn session_quota_and_disabled_api_classify() {
         let expired =
             r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
-        let e = classify(&response(401, expired), &Redactor::default());
+        let e = classify(&response(401, &[], expired), &Redactor::default());
         assert_eq!(e.advice(), RetryAdvice::ConnectionBroken);
         assert_eq!(
             e.to_string(),
@@ -195,7 +185,7 @@ mod tests {
         );
         let quota =
             r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
-        let e = classify(&response(403, quota), &Redactor::default());
+        let e = classify(&response(403, &[], quota), &Redactor::default());
         assert_eq!(
             e.advice(),
             RetryAdvice::NotSent(QUOTA_PAUSE),
@@ -207,12 +197,12 @@ mod tests {
         );
         let disabled = r#"[{"message":"The REST API is not enabled for this Organization.","errorCode":"API_DISABLED_FOR_ORG"}]"#;
         assert_eq!(
-            classify(&response(403, disabled), &Redactor::default()).advice(),
+            classify(&response(403, &[], disabled), &Redactor::default()).advice(),
             RetryAdvice::ConnectionBroken
         );
         let sharing = r#"[{"message":"insufficient access rights on object id","errorCode":"INSUFFICIENT_ACCESS_OR_READONLY"}]"#;
         assert_eq!(
-            classify(&response(403, sharing), &Redactor::default()).advice(),
+            classify(&response(403, &[], sharing), &Redactor::default()).advice(),
             RetryAdvice::Never
         );
     }
@@ -220,10 +210,13 @@ mod tests {
     #[test]
     fn ambiguous_upserts_and_server_errors_classify() {
         let several = r#"["/services/data/v60.0/sobjects/Lead/00Q000000000001AAA","/services/data/v60.0/sobjects/Lead/00Q000000000002AAA"]"#;
-        let e = classify(&response(300, several), &Redactor::default());
+        let e = classify(&response(300, &[], several), &Redactor::default());
         assert_eq!(e.advice(), RetryAdvice::Never);
         assert!(e.to_string().contains("several records"), "{e}");
-        let e = classify(&response(503, "<html>down</html>"), &Redactor::default());
+        let e = classify(
+            &response(503, &[], "<html>down</html>"),
+            &Redactor::default(),
+        );
         assert_eq!(e.advice(), RetryAdvice::Backoff);
     }
 
@@ -232,7 +225,7 @@ mod tests {
         let body =
             r#"[{"message":"bad token 00Dxx!secret-token-77","errorCode":"INVALID_SESSION_ID"}]"#;
         let e = classify(
-            &response(401, body),
+            &response(401, &[], body),
             &Redactor::new(["00Dxx!secret-token-77".to_string()]),
         );
         assert!(!e.to_string().contains("secret-token-77"), "{e}");

@@ -4,12 +4,16 @@
 //! `*__c` fields and any other field by its API name) is merged in. A value of the wrong
 //! shape is a configuration error naming the action and the input, raised before
 //! anything is sent. Inputs without a value (absent, null, blank) are left out, so an
-//! update never clears a field by accident.
+//! update never clears a field by accident. Text comes from the shared
+//! [`crate::action_inputs`].
+
+use std::ops::Deref;
 
 use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value};
 
 use super::soql::{is_api_name, is_record_id};
+use crate::action_inputs::ActionInputs;
 use crate::error::ConnectorError;
 
 /// The input holding extra fields by their API names.
@@ -46,47 +50,22 @@ pub const fn mapped(input: &'static str, field: &'static str, kind: Kind) -> Map
     Mapped { input, field, kind }
 }
 
-/// The inputs of one action call, with the action name for messages.
-pub struct Inputs<'a> {
-    action: &'a str,
-    values: &'a Map<String, Value>,
+/// The inputs of one action call: the shared reader plus the shapes only Salesforce reads
+/// (record ids, API names, dates, record bodies).
+pub struct Inputs<'a>(ActionInputs<'a>);
+
+impl<'a> Deref for Inputs<'a> {
+    type Target = ActionInputs<'a>;
+
+    fn deref(&self) -> &ActionInputs<'a> {
+        &self.0
+    }
 }
 
 impl<'a> Inputs<'a> {
-    /// Wrap an action's inputs.
+    /// Wrap the inputs `values` of `action`.
     pub fn new(action: &'a str, values: &'a Map<String, Value>) -> Self {
-        Inputs { action, values }
-    }
-
-    /// A configuration error about input `name`.
-    pub fn bad(&self, name: &str, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("salesforce.{}: input `{name}` {what}", self.action))
-    }
-
-    /// A configuration error about the call as a whole.
-    pub fn invalid(&self, what: &str) -> ConnectorError {
-        ConnectorError::Config(format!("salesforce.{}: {what}", self.action))
-    }
-
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.values.get(name).filter(|v| !v.is_null())
-    }
-
-    /// A text input; null, absent and blank are `None`.
-    pub fn text(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(other) => Err(self.bad(name, &format!("must be text, got {other}"))),
-        }
-    }
-
-    /// A text input that must be present.
-    pub fn required_text(&self, name: &str) -> Result<String, ConnectorError> {
-        self.text(name)?
-            .ok_or_else(|| self.bad(name, "is required and was empty"))
+        Inputs(ActionInputs::new("salesforce", action, values))
     }
 
     /// A record id.
@@ -137,7 +116,7 @@ impl<'a> Inputs<'a> {
     }
 
     fn number(&self, name: &str) -> Result<Option<f64>, ConnectorError> {
-        let number = match self.get(name) {
+        let number = match self.raw(name) {
             None => return Ok(None),
             Some(Value::Number(n)) => n.as_f64(),
             Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
@@ -153,7 +132,10 @@ impl<'a> Inputs<'a> {
             Some(n) if n.is_finite() && n.abs() < 1.0e15 => Ok(Some(n)),
             _ => Err(self.bad(
                 name,
-                &format!("must be a number, got {}", self.values[name]),
+                &format!(
+                    "must be a number, got {}",
+                    self.raw(name).unwrap_or(&Value::Null)
+                ),
             )),
         }
     }
@@ -195,7 +177,7 @@ impl<'a> Inputs<'a> {
                 body.insert(m.field.to_string(), value);
             }
         }
-        match self.get(FIELDS_INPUT) {
+        match self.raw(FIELDS_INPUT) {
             None => {}
             Some(Value::Object(extra)) => {
                 for (key, value) in extra {

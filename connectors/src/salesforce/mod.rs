@@ -38,6 +38,7 @@ pub use emulator::{SalesforceEmulator, SalesforceEmulatorConfig};
 
 use crate::connector::{
     ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
+    unknown_action,
 };
 use crate::error::ConnectorError;
 use crate::spec::ConnectorSpec;
@@ -117,9 +118,7 @@ impl Connector for SalesforceConnector {
             spec::REOPEN_OPPORTUNITY => opportunities::reopen(sf, input).await,
             spec::CREATE_TASK => tasks::create(sf, input).await,
             spec::UPSERT_RECORD => records::upsert(sf, input).await,
-            other => Err(ConnectorError::Config(format!(
-                "connector `salesforce` has no action `{other}`"
-            ))),
+            other => Err(unknown_action(spec::SPEC.kind, other)),
         }
     }
 

@@ -32,7 +32,7 @@ pub use config::{SalesforceEmulatorConfig, Stage};
 pub use routes::TOKEN_PATH;
 pub use schema::CustomField;
 
-use crate::emulation::{EmulatorServer, FaultPlan, RecordedRequest, RequestLog, instrument};
+use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
 use routes::Shared;
 use store::Org;
 
@@ -49,10 +49,8 @@ pub struct Converted {
 
 /// A running Salesforce emulator. Dropping it stops the server.
 pub struct SalesforceEmulator {
-    server: EmulatorServer,
+    server: InstrumentedServer,
     shared: Arc<Shared>,
-    log: RequestLog,
-    faults: FaultPlan,
 }
 
 impl SalesforceEmulator {
@@ -64,21 +62,13 @@ impl SalesforceEmulator {
         let shared = Arc::new(Shared {
             org: Mutex::new(Org::new(config)),
         });
-        let log = RequestLog::new();
-        let faults = FaultPlan::new();
-        let router = instrument(routes::router(shared.clone()), log.clone(), faults.clone());
-        let server = EmulatorServer::start(router)
+        let server = InstrumentedServer::start(routes::router(shared.clone()))
             .await
             .expect("bind an emulator port on 127.0.0.1");
         // The token answer's `instance_url` holds the bound address; no request can
         // arrive before `start` returns.
         shared.org.lock().unwrap_or_else(|p| p.into_inner()).base = server.base_url();
-        SalesforceEmulator {
-            server,
-            shared,
-            log,
-            faults,
-        }
+        SalesforceEmulator { server, shared }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Org> {
@@ -107,17 +97,17 @@ impl SalesforceEmulator {
 
     /// Every HTTP request received, oldest first (faulted ones too).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log.all()
+        self.server.requests()
     }
 
-    /// The live request log.
+    /// The live request log (shared with the server).
     pub fn log(&self) -> &RequestLog {
-        &self.log
+        self.server.log()
     }
 
     /// Failures to inject into the next requests.
     pub fn faults(&self) -> &FaultPlan {
-        &self.faults
+        self.server.faults()
     }
 
     /// Make every access token issued so far stop working (the session timeout passed).

@@ -73,28 +73,22 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
     ],
     triggers: &[],
     actions: &[
-        ActionSpec {
-            name: FIND_LEAD,
-            description: "Find the lead with this phone or e-mail (an unconverted one first, else the newest converted one)",
-            inputs: LOOKUP_INPUTS,
-            open_inputs: false,
-            outputs: LEAD_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: FIND_CONTACT,
-            description: "Find the newest contact with this phone or e-mail",
-            inputs: LOOKUP_INPUTS,
-            open_inputs: false,
-            outputs: CONTACT_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: FIND_OPPORTUNITY,
-            description: "Find a contact's opportunity through its contact roles: the newest open one, else (unless `state` says otherwise) the newest closed one",
-            inputs: &[
+        ActionSpec::new(
+            FIND_LEAD,
+            "Find the lead with this phone or e-mail (an unconverted one first, else the newest converted one)",
+            LOOKUP_INPUTS,
+            LEAD_OUTPUTS,
+        ),
+        ActionSpec::new(
+            FIND_CONTACT,
+            "Find the newest contact with this phone or e-mail",
+            LOOKUP_INPUTS,
+            CONTACT_OUTPUTS,
+        ),
+        ActionSpec::new(
+            FIND_OPPORTUNITY,
+            "Find a contact's opportunity through its contact roles: the newest open one, else (unless `state` says otherwise) the newest closed one",
+            &[
                 field("contact_id", true, "The contact"),
                 field(
                     "state",
@@ -102,84 +96,65 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "`open`, `closed` or `any` (default: an open one, else a closed one)",
                 ),
             ],
-            open_inputs: false,
-            outputs: OPPORTUNITY_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_LEAD,
-            description: "Create a lead",
-            inputs: LEAD_INPUTS,
-            open_inputs: false,
-            outputs: LEAD_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email"],
-                update_action: Some(UPDATE_LEAD),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_LEAD,
-            description: "Change fields of a lead",
-            inputs: UPDATE_LEAD_INPUTS,
-            open_inputs: false,
-            outputs: WRITE_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_CONTACT,
-            description: "Create a contact",
-            inputs: CONTACT_INPUTS,
-            open_inputs: false,
-            outputs: CONTACT_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["phone", "email"],
-                update_action: Some(UPDATE_CONTACT),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_CONTACT,
-            description: "Change fields of a contact",
-            inputs: UPDATE_CONTACT_INPUTS,
-            open_inputs: false,
-            outputs: WRITE_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_OPPORTUNITY,
-            description: "Create an opportunity; with `contact_id`, the contact becomes its primary contact role",
-            inputs: OPPORTUNITY_INPUTS,
-            open_inputs: false,
-            outputs: OPPORTUNITY_OUTPUTS,
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["contact_id"],
-                update_action: Some(UPDATE_OPPORTUNITY),
-            }),
-        },
-        ActionSpec {
-            name: UPDATE_OPPORTUNITY,
-            description: "Change fields of an opportunity (stage, close date, amount, ...)",
-            inputs: UPDATE_OPPORTUNITY_INPUTS,
-            open_inputs: false,
-            outputs: WRITE_OUTPUTS,
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: REOPEN_OPPORTUNITY,
-            description: "Reopen an opportunity: set an open stage (checked against the org's stages) and optionally a new close date",
-            inputs: &[
+            OPPORTUNITY_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_LEAD,
+            "Create a lead",
+            LEAD_INPUTS,
+            LEAD_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email"],
+            update_action: Some(UPDATE_LEAD),
+        }),
+        ActionSpec::new(
+            UPDATE_LEAD,
+            "Change fields of a lead",
+            UPDATE_LEAD_INPUTS,
+            WRITE_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_CONTACT,
+            "Create a contact",
+            CONTACT_INPUTS,
+            CONTACT_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["phone", "email"],
+            update_action: Some(UPDATE_CONTACT),
+        }),
+        ActionSpec::new(
+            UPDATE_CONTACT,
+            "Change fields of a contact",
+            UPDATE_CONTACT_INPUTS,
+            WRITE_OUTPUTS,
+        ),
+        ActionSpec::new(
+            CREATE_OPPORTUNITY,
+            "Create an opportunity; with `contact_id`, the contact becomes its primary contact role",
+            OPPORTUNITY_INPUTS,
+            OPPORTUNITY_OUTPUTS,
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["contact_id"],
+            update_action: Some(UPDATE_OPPORTUNITY),
+        }),
+        ActionSpec::new(
+            UPDATE_OPPORTUNITY,
+            "Change fields of an opportunity (stage, close date, amount, ...)",
+            UPDATE_OPPORTUNITY_INPUTS,
+            WRITE_OUTPUTS,
+        ),
+        ActionSpec::new(
+            REOPEN_OPPORTUNITY,
+            "Reopen an opportunity: set an open stage (checked against the org's stages) and optionally a new close date",
+            &[
                 field("id", true, "Opportunity id"),
                 field("stage_name", true, "The open stage to move it to"),
                 field("close_date", false, "New close date"),
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("id", false, "Opportunity id"),
                 field("stage_name", false, "The stage it is in now"),
                 field(
@@ -188,25 +163,21 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "Whether it was closed before (false: it was open and is left as it was)",
                 ),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
-        ActionSpec {
-            name: CREATE_TASK,
-            description: "Log a call as a completed task (TaskSubtype Call) on a lead or contact and an opportunity",
-            inputs: TASK_INPUTS,
-            open_inputs: false,
-            outputs: &[FOUND, field("id", false, "Task id")],
-            outputs_from_input: None,
-            dedup: Some(DedupSpec {
-                search_keys: &["call_object"],
-                update_action: None,
-            }),
-        },
-        ActionSpec {
-            name: UPSERT_RECORD,
-            description: "Create or update a record by an external-id field (PATCH /sobjects/<Type>/<Field>/<value>)",
-            inputs: &[
+        ),
+        ActionSpec::new(
+            CREATE_TASK,
+            "Log a call as a completed task (TaskSubtype Call) on a lead or contact and an opportunity",
+            TASK_INPUTS,
+            &[FOUND, field("id", false, "Task id")],
+        )
+        .with_dedup(DedupSpec {
+            search_keys: &["call_object"],
+            update_action: None,
+        }),
+        ActionSpec::new(
+            UPSERT_RECORD,
+            "Create or update a record by an external-id field (PATCH /sobjects/<Type>/<Field>/<value>)",
+            &[
                 field("sobject", true, "Object API name, e.g. `Lead` or `Call__c`"),
                 field(
                     "external_id_field",
@@ -220,8 +191,7 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "The record's fields by API name (the external-id field itself is taken from the URL)",
                 ),
             ],
-            open_inputs: false,
-            outputs: &[
+            &[
                 field("id", false, "Record id"),
                 field(
                     "created",
@@ -229,8 +199,6 @@ pub static SPEC: ConnectorSpec = ConnectorSpec {
                     "Whether the record was created (else updated)",
                 ),
             ],
-            outputs_from_input: None,
-            dedup: None,
-        },
+        ),
     ],
 };

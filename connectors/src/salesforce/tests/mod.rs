@@ -11,19 +11,17 @@ mod opportunities;
 mod records;
 mod tasks;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{SalesforceEmulator, SalesforceEmulatorConfig, SalesforceKind};
 use crate::conformance::{ConformanceTarget, transport};
-use crate::connector::{
-    ActionCall, BuildContext, Connector, ConnectorKind, FindCall, Found, Record, Settings,
-};
+use crate::connector::{Connector, Settings};
 use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
 use crate::error::ConnectorError;
-use crate::secret::SecretString;
+use crate::test_kit;
+pub(super) use crate::test_kit::{execute, find};
 use crate::transport::HttpTransport;
 
 const TOKEN: &str = "00D5g000004XyZa!AQ4AQsf-canary-token-7c1e";
@@ -55,9 +53,11 @@ impl Target {
 
 /// Settings for a connection to `emulator` with an access token only.
 pub(super) fn settings(emulator: &SalesforceEmulator, token: &str) -> Settings {
-    let values = json!({"instance_url": emulator.instance_url()});
-    let secrets = BTreeMap::from([("access_token".to_string(), SecretString::new(token))]);
-    Settings::new(values.as_object().cloned().unwrap_or_default(), secrets)
+    test_kit::settings(
+        json!({"instance_url": emulator.instance_url()}),
+        "access_token",
+        token,
+    )
 }
 
 /// Build a connector from settings on a fresh in-memory token vault.
@@ -65,7 +65,7 @@ pub(super) fn build(
     settings: Settings,
     transport: &HttpTransport,
 ) -> Result<Arc<dyn Connector>, ConnectorError> {
-    SalesforceKind.build(settings, &BuildContext::new(transport.clone(), "sf"))
+    test_kit::build(&SalesforceKind, settings, transport, "sf")
 }
 
 impl ConformanceTarget for Target {
@@ -81,38 +81,6 @@ impl ConformanceTarget for Target {
     fn faults(&self) -> &FaultPlan {
         self.emulator.faults()
     }
-}
-
-pub(super) async fn execute(
-    connector: &dyn Connector,
-    action: &str,
-    input: Value,
-) -> Result<Record, ConnectorError> {
-    let input: Map<String, Value> = input.as_object().cloned().expect("object input");
-    connector
-        .execute(ActionCall {
-            action,
-            input: &input,
-            idempotency_key: "idem-key-1",
-        })
-        .await
-}
-
-pub(super) async fn find(
-    connector: &dyn Connector,
-    action: &str,
-    key: &str,
-    value: Value,
-) -> Result<Option<Found>, ConnectorError> {
-    let input = Map::new();
-    connector
-        .find(FindCall {
-            action,
-            key,
-            value: &value,
-            input: &input,
-        })
-        .await
 }
 
 /// The SOQL of every query request, in order.
