@@ -10,8 +10,8 @@ mod support;
 use std::time::Duration;
 
 use amo_world::{
-    bundle, counts, deliver, field, field_names, hook, id, items, linked_contacts, serve, tags,
-    text_field, unsuccessful, with_fields, world,
+    bundle, deliver, field, field_names, hook, id, linked_contacts, serve, tags, text_field,
+    with_fields, world,
 };
 use ferry::runtime::Engine;
 use ferry::store::ItemStatus;
@@ -19,6 +19,7 @@ use ferry_connectors::alfatrack::sender;
 use ferry_connectors::amocrm::AmoCrmEmulator;
 use serde_json::{Value, json};
 use support::World;
+use support::history::{counts, items, unsuccessful};
 
 const REQUESTS: &str = "alfatrack-amocrm-mode1-requests";
 const ENRICHMENT: &str = "alfatrack-amocrm-mode1-enrichment";

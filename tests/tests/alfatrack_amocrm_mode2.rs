@@ -7,10 +7,7 @@
 mod amo_world;
 mod support;
 
-use amo_world::{
-    bundle, counts, deliver, field, hook, id, items, serve, tags, text_field, unsuccessful,
-    with_fields, world,
-};
+use amo_world::{bundle, deliver, field, hook, id, serve, tags, text_field, with_fields, world};
 use ferry::clock::Clock;
 use ferry::runtime::Engine;
 use ferry::store::ItemStatus;
@@ -18,6 +15,7 @@ use ferry_connectors::alfatrack::sender;
 use ferry_connectors::amocrm::AmoCrmEmulator;
 use serde_json::{Value, json};
 use support::World;
+use support::history::{counts, items, unsuccessful};
 
 const BUNDLE: &str = "alfatrack-amocrm-mode2-enrichment";
 const PROJECT: &str = "shop.example.ru";

@@ -8,14 +8,14 @@ mod amo_world;
 mod support;
 
 use amo_world::{
-    bundle, counts, deliver, field, hook, id, linked_contacts, serve, tags, text_field,
-    unsuccessful, with_fields, world,
+    bundle, deliver, field, hook, id, linked_contacts, serve, tags, text_field, with_fields, world,
 };
 use ferry::runtime::Engine;
 use ferry_connectors::amocrm::AmoCrmEmulator;
 use ferry_connectors::ringostat::sender::{self, Call};
 use serde_json::{Value, json};
 use support::World;
+use support::history::{counts, unsuccessful};
 
 const BUNDLE: &str = "ringostat-amocrm-calls";
 const TAG: &str = "Ringostat Automation";

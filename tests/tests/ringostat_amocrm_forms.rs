@@ -7,14 +7,14 @@ mod amo_world;
 mod support;
 
 use amo_world::{
-    bundle, deliver, field, hook, id, linked_contacts, serve, tags, text_field, unsuccessful,
-    with_fields, world,
+    bundle, deliver, field, hook, id, linked_contacts, serve, tags, text_field, with_fields, world,
 };
 use ferry::runtime::Engine;
 use ferry_connectors::amocrm::AmoCrmEmulator;
 use ferry_connectors::ringostat::sender;
 use serde_json::{Value, json};
 use support::World;
+use support::history::unsuccessful;
 
 const BUNDLE: &str = "ringostat-amocrm-forms";
 const TAG: &str = "Ringostat Automation";

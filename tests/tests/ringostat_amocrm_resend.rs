@@ -10,11 +10,12 @@ mod support;
 
 use std::time::Duration;
 
-use amo_world::{bundle, counts, deliver, field, hook, items, serve, text_field, world};
+use amo_world::{bundle, deliver, field, hook, serve, text_field, world};
 use ferry::clock::Clock;
 use ferry::store::{ItemStatus, ResendRequest};
 use ferry_connectors::amocrm::AmoCrmEmulator;
 use ferry_connectors::ringostat::sender::{self, Call};
+use support::history::{counts, items};
 
 const BUNDLE: &str = "ringostat-amocrm-calls";
 const NEW_TOKEN: &str = "amo-token-after-password-change-61c2";

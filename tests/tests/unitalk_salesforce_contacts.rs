@@ -7,24 +7,16 @@
 mod sf_world;
 mod support;
 
-use ferry::runtime::Engine;
 use ferry_connectors::unitalk::emulator::HistoryCall;
 use serde_json::{Value, json};
 use sf_world::{
-    Crms, INTEGRATION, OLGA, OUR_NUMBER, PETRO, add_call, at, bundle, crms, description, fields,
-    id, records, task_of, tasks_on, unsuccessful,
+    Crms, INTEGRATION, OLGA, OUR_NUMBER, PETRO, add_call, at, description, fields, id,
+    only_with_phone, records, start, task_of, tasks_on,
 };
-use support::World;
+use support::history::unsuccessful;
 
 const CONTACTS: &str = "unitalk-salesforce-contacts";
 const OPPORTUNITIES: &str = "unitalk-salesforce-opportunities";
-
-async fn start(file: &str, edits: &[(&str, String)]) -> (Crms, World, Engine) {
-    let crms = crms().await;
-    let world = sf_world::world(&crms);
-    let engine = world.engine(vec![bundle(&crms, file, edits)]).await;
-    (crms, world, engine)
-}
 
 /// The contact the templates create for a caller.
 fn new_contact(phone: &str, owner: &str) -> Value {
@@ -46,12 +38,7 @@ fn new_opportunity(phone: &str, owner: &str) -> Value {
 
 /// The only contact with exactly this phone.
 fn contact_with(crms: &Crms, phone: &str) -> Value {
-    let found: Vec<Value> = records(crms, "Contact")
-        .into_iter()
-        .filter(|c| c["Phone"] == phone)
-        .collect();
-    assert_eq!(found.len(), 1, "one contact with {phone}: {found:#?}");
-    found.into_iter().next().unwrap_or_default()
+    only_with_phone(crms, "Contact", phone)
 }
 
 /// `(OpportunityId, ContactId, IsPrimary)` of every contact role.

@@ -11,18 +11,16 @@ use ferry::store::StepStatus;
 use ferry_connectors::unitalk::emulator::HistoryCall;
 use serde_json::{Value, json};
 use sf_world::{
-    Crms, DISPATCHER, INTEGRATION, OLGA, OUR_NUMBER, PETRO, SALES_DESK, add_call, at, bundle,
-    counts, crms, description, fields, id, items, records, task_of, tasks_on, unsuccessful,
+    Crms, DISPATCHER, INTEGRATION, OLGA, OUR_NUMBER, PETRO, SALES_DESK, add_call, at, description,
+    fields, id, only_with_phone, records, task_of, tasks_on,
 };
 use support::World;
+use support::history::{counts, items, unsuccessful};
 
 const BUNDLE: &str = "unitalk-salesforce-leads";
 
 async fn start(edits: &[(&str, String)]) -> (Crms, World, Engine) {
-    let crms = crms().await;
-    let world = sf_world::world(&crms);
-    let engine = world.engine(vec![bundle(&crms, "leads.yaml", edits)]).await;
-    (crms, world, engine)
+    sf_world::start("leads.yaml", edits).await
 }
 
 /// The lead the template creates for a caller.
@@ -37,12 +35,7 @@ fn new_lead(phone: &str, owner: &str) -> Value {
 
 /// The only lead with exactly this phone.
 fn lead_with(crms: &Crms, phone: &str) -> Value {
-    let found: Vec<Value> = records(crms, "Lead")
-        .into_iter()
-        .filter(|l| l["Phone"] == phone)
-        .collect();
-    assert_eq!(found.len(), 1, "one lead with {phone}: {found:#?}");
-    found.into_iter().next().unwrap_or_default()
+    only_with_phone(crms, "Lead", phone)
 }
 
 /// S2.1 (leads mode), S2.4, S2.6 (custom fields): an inbound call from a new number

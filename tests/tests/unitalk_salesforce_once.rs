@@ -12,11 +12,9 @@ use std::collections::BTreeSet;
 use ferry::runtime::Engine;
 use ferry_connectors::unitalk::emulator::HistoryCall;
 use serde_json::Value;
-use sf_world::{
-    Crms, add_call, at, bundle, counts, crms, id, items, records, task_of, token_requests,
-    unsuccessful,
-};
+use sf_world::{Crms, add_call, at, bundle, crms, id, records, task_of, token_requests};
 use support::World;
+use support::history::{counts, items, unsuccessful};
 
 const OPPORTUNITIES: &str = "unitalk-salesforce-opportunities";
 const LEADS: &str = "unitalk-salesforce-leads";

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use ferry::store::{ItemStatus, StepStatus};
 use ferry_connectors::unitalk::emulator::HistoryCall;
-use sf_world::{Crms, add_call, at, bundle, counts, crms, items, records, task_of};
+use sf_world::{Crms, add_call, at, bundle, crms, records, task_of};
+use support::history::{counts, items};
 
 const BUNDLE: &str = "unitalk-salesforce-leads";
 /// How long Salesforce's quota answer holds the org (the connector's pause).

@@ -9,7 +9,6 @@
 use ferry::bundle::Bundle;
 use ferry::runtime::Engine;
 use ferry::runtime::webhooks::{DEFAULT_BODY_LIMIT, ServerConfig, WebhookServer};
-use ferry::store::{ItemCounts, ItemDetail, ItemStatus, RunQuery};
 use ferry_connectors::amocrm::{AmoCrmEmulator, AmoCrmEmulatorConfig};
 use serde_json::Value;
 
@@ -172,43 +171,4 @@ pub fn linked_contacts(lead: &Value) -> Vec<i64> {
 /// The record's `id`.
 pub fn id(record: &Value) -> i64 {
     record["id"].as_i64().expect("a record with an id")
-}
-
-/// Item counts of one bundle.
-pub async fn counts(engine: &Engine, bundle_id: &str) -> ItemCounts {
-    engine
-        .store()
-        .item_counts(Some(bundle_id))
-        .await
-        .expect("item counts")
-}
-
-/// Every item of one bundle with its steps, oldest run first.
-pub async fn items(engine: &Engine, bundle_id: &str) -> Vec<ItemDetail> {
-    let mut runs = engine
-        .store()
-        .list_runs(RunQuery {
-            bundle_id: Some(bundle_id.to_string()),
-            limit: 1000,
-        })
-        .await
-        .expect("runs");
-    runs.reverse();
-    let mut items = Vec::new();
-    for run in runs {
-        let detail = engine.store().run_detail(run.id).await.expect("run detail");
-        items.extend(detail.into_iter().flat_map(|d| d.items));
-    }
-    items
-}
-
-/// `key: status: error` of every item of `bundle_id` that neither succeeded nor was
-/// filtered out.
-pub async fn unsuccessful(engine: &Engine, bundle_id: &str) -> Vec<String> {
-    items(engine, bundle_id)
-        .await
-        .into_iter()
-        .filter(|i| !matches!(i.status, ItemStatus::Succeeded | ItemStatus::Filtered))
-        .map(|i| format!("{}: {:?}: {:?}", i.key, i.status, i.error))
-        .collect()
 }

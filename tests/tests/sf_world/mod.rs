@@ -8,7 +8,6 @@
 
 use ferry::bundle::Bundle;
 use ferry::runtime::Engine;
-use ferry::store::{ItemCounts, ItemDetail, ItemStatus, RunQuery};
 use ferry_connectors::salesforce::emulator::TOKEN_PATH;
 use ferry_connectors::salesforce::{SalesforceEmulator, SalesforceEmulatorConfig};
 use ferry_connectors::unitalk::emulator::HistoryCall;
@@ -147,6 +146,25 @@ pub fn records(crms: &Crms, object: &str) -> Vec<Value> {
     crms.sf.records(object)
 }
 
+/// The only record of `object` with exactly this `Phone`.
+pub fn only_with_phone(crms: &Crms, object: &str, phone: &str) -> Value {
+    let found: Vec<Value> = records(crms, object)
+        .into_iter()
+        .filter(|r| r["Phone"] == phone)
+        .collect();
+    assert_eq!(found.len(), 1, "one {object} with {phone}: {found:#?}");
+    found.into_iter().next().unwrap_or_default()
+}
+
+/// Fresh emulators, a world pointed at them and an engine running the template `file`
+/// with `edits` on top of the account's own values.
+pub async fn start(file: &str, edits: &[(&str, String)]) -> (Crms, World, Engine) {
+    let crms = crms().await;
+    let world = world(&crms);
+    let engine = world.engine(vec![bundle(&crms, file, edits)]).await;
+    (crms, world, engine)
+}
+
 /// The record's id.
 pub fn id(record: &Value) -> String {
     record["Id"]
@@ -204,42 +222,4 @@ pub fn token_requests(crms: &Crms) -> usize {
         .iter()
         .filter(|r| r.path == TOKEN_PATH)
         .count()
-}
-
-/// Item counts of one bundle.
-pub async fn counts(engine: &Engine, bundle_id: &str) -> ItemCounts {
-    engine
-        .store()
-        .item_counts(Some(bundle_id))
-        .await
-        .expect("item counts")
-}
-
-/// Every item of one bundle with its steps, oldest run first.
-pub async fn items(engine: &Engine, bundle_id: &str) -> Vec<ItemDetail> {
-    let mut runs = engine
-        .store()
-        .list_runs(RunQuery {
-            bundle_id: Some(bundle_id.to_string()),
-            limit: 1000,
-        })
-        .await
-        .expect("runs");
-    runs.reverse();
-    let mut items = Vec::new();
-    for run in runs {
-        let detail = engine.store().run_detail(run.id).await.expect("run detail");
-        items.extend(detail.into_iter().flat_map(|d| d.items));
-    }
-    items
-}
-
-/// `key: status: error` of every item that neither succeeded nor was filtered out.
-pub async fn unsuccessful(engine: &Engine, bundle_id: &str) -> Vec<String> {
-    items(engine, bundle_id)
-        .await
-        .into_iter()
-        .filter(|i| !matches!(i.status, ItemStatus::Succeeded | ItemStatus::Filtered))
-        .map(|i| format!("{}: {:?}: {:?}", i.key, i.status, i.error))
-        .collect()
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod binary;
+pub mod history;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
