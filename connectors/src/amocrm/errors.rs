@@ -122,23 +122,7 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
             body: format!("the amoCRM account is not paid: {body}"),
         },
         403 if refuses_the_caller(&body) => ConnectorError::Auth { status, body },
-        _ => {
-            let generic = response.to_error();
-            match generic {
-                ConnectorError::Server { status, .. } => ConnectorError::Server { status, body },
-                ConnectorError::RateLimited {
-                    status,
-                    retry_after,
-                    ..
-                } => ConnectorError::RateLimited {
-                    status,
-                    retry_after,
-                    body,
-                },
-                ConnectorError::Auth { status, .. } => ConnectorError::Auth { status, body },
-                _ => ConnectorError::Rejected { status, body },
-            }
-        }
+        _ => response.to_error_saying(body),
     }
 }
 

@@ -129,20 +129,7 @@ pub fn classify(response: &HttpResponse, redactor: &Redactor) -> ConnectorError 
         403 if codes.iter().any(|c| FORBIDDEN_AUTH_CODES.contains(c)) => {
             ConnectorError::Auth { status, body }
         }
-        _ => match response.to_error() {
-            ConnectorError::Server { status, .. } => ConnectorError::Server { status, body },
-            ConnectorError::RateLimited {
-                status,
-                retry_after,
-                ..
-            } => ConnectorError::RateLimited {
-                status,
-                retry_after,
-                body,
-            },
-            ConnectorError::Auth { status, .. } => ConnectorError::Auth { status, body },
-            _ => ConnectorError::Rejected { status, body },
-        },
+        _ => response.to_error_saying(body),
     }
 }
 

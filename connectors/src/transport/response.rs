@@ -99,7 +99,13 @@ impl HttpResponse {
 
     /// The error this (non-2xx) response stands for under the generic mapping.
     pub fn to_error(&self) -> ConnectorError {
-        let body = self.body_excerpt();
+        self.to_error_saying(self.body_excerpt())
+    }
+
+    /// The generic mapping with `body` as the error's text in place of the raw excerpt:
+    /// for connectors that read the vendor's error body into a clearer message but leave
+    /// the retry decision to the status.
+    pub fn to_error_saying(&self, body: String) -> ConnectorError {
         let status = self.status;
         match status {
             429 => ConnectorError::RateLimited {
@@ -168,6 +174,25 @@ mod tests {
             Some(MAX_HONORED_RETRY_AFTER)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_connectors_own_text_keeps_the_generic_advice() {
+        use crate::error::RetryAdvice;
+        let limited = response(429, &[("retry-after", "2")], "slow down");
+        let error = limited.to_error_saying("the vendor asks for a pause".into());
+        assert_eq!(error.advice(), RetryAdvice::After(Duration::from_secs(2)));
+        assert!(
+            error.to_string().contains("the vendor asks for a pause"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("slow down"), "{error}");
+        let rejected = response(422, &[], "raw").to_error_saying("field X is wrong".into());
+        assert_eq!(rejected.advice(), RetryAdvice::Never);
+        assert!(
+            rejected.to_string().contains("field X is wrong"),
+            "{rejected}"
+        );
     }
 
     #[test]
