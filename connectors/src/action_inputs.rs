@@ -67,6 +67,35 @@ impl<'a> ActionInputs<'a> {
             .ok_or_else(|| self.bad(name, "is required and was empty"))
     }
 
+    /// A number given as a JSON number or as text, where spaces and no-break spaces (between
+    /// thousands) and a decimal comma are accepted; blank text is absent. A magnitude of
+    /// `limit` or more is refused like text that is no number, so that the caller's
+    /// conversion (to whole units, to the vendor's field) cannot overflow.
+    pub fn number_below(&self, name: &str, limit: f64) -> Result<Option<f64>, ConnectorError> {
+        let number = match self.raw(name) {
+            None => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) => s
+                .trim()
+                .replace([' ', '\u{a0}'], "")
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok(),
+            Some(_) => None,
+        };
+        match number {
+            Some(n) if n.is_finite() && n.abs() < limit => Ok(Some(n)),
+            _ => Err(self.bad(
+                name,
+                &format!(
+                    "must be a number, got {}",
+                    self.raw(name).unwrap_or(&Value::Null)
+                ),
+            )),
+        }
+    }
+
     /// A whole number given as a JSON number or as digits; blank text is absent.
     pub fn whole_number(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
         match self.raw(name) {
@@ -115,6 +144,25 @@ mod tests {
                 );
                 let error = inputs.required_text("d").unwrap_err().to_string();
                 assert!(error.contains("`d` is required"), "{error}");
+            },
+        );
+    }
+
+    #[test]
+    fn numbers_take_thousands_spaces_and_a_decimal_comma_below_the_limit() {
+        check(
+            json!({"n": 2.5, "s": "1 500,50", "nbsp": "1\u{a0}000", "blank": " ", "big": 1.0e16,
+                   "word": "many", "list": [1]}),
+            |inputs| {
+                assert_eq!(inputs.number_below("n", 1.0e15).unwrap(), Some(2.5));
+                assert_eq!(inputs.number_below("s", 1.0e15).unwrap(), Some(1500.5));
+                assert_eq!(inputs.number_below("nbsp", 1.0e15).unwrap(), Some(1000.0));
+                assert_eq!(inputs.number_below("blank", 1.0e15).unwrap(), None);
+                assert_eq!(inputs.number_below("missing", 1.0e15).unwrap(), None);
+                let error = inputs.number_below("big", 1.0e15).unwrap_err().to_string();
+                assert!(error.contains("input `big` must be a number"), "{error}");
+                assert!(inputs.number_below("word", 1.0e15).is_err());
+                assert!(inputs.number_below("list", 1.0e15).is_err());
             },
         );
     }

@@ -97,28 +97,9 @@ impl<'a> Inputs<'a> {
     /// A whole number (budget, duration): numbers or numeric text, a decimal comma
     /// accepted, fractions rounded.
     pub fn integer(&self, name: &str) -> Result<Option<i64>, ConnectorError> {
-        let number = match self.raw(name) {
-            None => return Ok(None),
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .replace([' ', '\u{a0}'], "")
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok(),
-            Some(_) => None,
-        };
-        match number {
-            Some(n) if n.is_finite() && n.abs() < 9.0e15 => Ok(Some(n.round() as i64)),
-            _ => Err(self.bad(
-                name,
-                &format!(
-                    "must be a number, got {}",
-                    self.raw(name).unwrap_or(&Value::Null)
-                ),
-            )),
-        }
+        // Below 9·10^15 (just under 2^53) every whole f64 is exact, so rounding gives the
+        // number that was meant.
+        Ok(self.number_below(name, 9.0e15)?.map(|n| n.round() as i64))
     }
 
     /// A yes/no input: booleans, `true`/`false`/`1`/`0`/`yes`/`no`.

@@ -115,29 +115,10 @@ impl<'a> Inputs<'a> {
         })
     }
 
+    /// A number of magnitude below 10^15: beyond that an f64 no longer tells cents apart,
+    /// so a larger value is taken for a mapping mistake.
     fn number(&self, name: &str) -> Result<Option<f64>, ConnectorError> {
-        let number = match self.raw(name) {
-            None => return Ok(None),
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            Some(Value::String(s)) => s
-                .trim()
-                .replace([' ', '\u{a0}'], "")
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok(),
-            Some(_) => None,
-        };
-        match number {
-            Some(n) if n.is_finite() && n.abs() < 1.0e15 => Ok(Some(n)),
-            _ => Err(self.bad(
-                name,
-                &format!(
-                    "must be a number, got {}",
-                    self.raw(name).unwrap_or(&Value::Null)
-                ),
-            )),
-        }
+        self.number_below(name, 1.0e15)
     }
 
     /// A date input: `YYYY-MM-DD`, or an RFC 3339 / `YYYY-MM-DD HH:MM:SS` date-time whose
