@@ -132,7 +132,9 @@ impl Chain {
         guard.0[0].clone()
     }
 
-    /// The token to send now (refreshing first when the settings gave no access token).
+    /// The token to send now: refreshed first when the settings gave no access token, or
+    /// when the token endpoint said it expires within [`EXPIRY_MARGIN`] (a request sent
+    /// with it could meet its expiry on the way, and cost a 401 and a second send).
     pub async fn current(&self, http: &ConnectionClient) -> Result<Signed, ConnectorError> {
         let mut state = self.state.lock().await;
         self.ensure_loaded(&mut state).await?;
@@ -141,6 +143,16 @@ impl Chain {
         }
         if state.tokens.access.is_none() {
             self.refresh_locked(&mut state, http).await?;
+        } else if expiring_soon(&state.tokens) {
+            match self.refresh_locked(&mut state, http).await {
+                Ok(()) => {}
+                // Still valid for now: a busy token endpoint must not stop the request;
+                // a refused refresh does (the connection is broken either way).
+                Err(e) if e.advice() != RetryAdvice::ConnectionBroken => {
+                    tracing::warn!(chain = %self.identity, error = %e, "early OAuth2 refresh failed; using the current token");
+                }
+                Err(e) => return Err(e),
+            }
         }
         signed(&state)
     }
@@ -323,6 +335,17 @@ impl Chain {
             }
         }
     }
+}
+
+/// How long before an announced expiry the access token is renewed.
+const EXPIRY_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The token endpoint announced an expiry that is near, and the chain can refresh.
+fn expiring_soon(tokens: &Tokens) -> bool {
+    tokens.refresh.is_some()
+        && tokens
+            .expires_at
+            .is_some_and(|at| at - chrono::Utc::now() < EXPIRY_MARGIN)
 }
 
 fn tokens_of(stored: &StoredTokens) -> Tokens {

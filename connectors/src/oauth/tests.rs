@@ -337,6 +337,44 @@ async fn workers_hitting_401_together_refresh_once_between_them() {
     assert_eq!(token_requests(&requests), 1);
 }
 
+/// A token announced to expire within the minute is renewed before the next request
+/// instead of being sent into a 401.
+#[tokio::test]
+async fn a_token_about_to_expire_is_renewed_before_the_request() {
+    let server = MockServer::start().await;
+    api_accepting(&server, NEW).await;
+    Mock::given(method("POST"))
+        .and(path("/services/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": NEW, "token_type": "Bearer", "expires_in": 30
+        })))
+        .mount(&server)
+        .await;
+    let sessions = OAuthSessions::new(Arc::new(MemoryVault::default()));
+    let connection = connect(&server, &sessions, Some(OLD));
+    // OLD is refused: one 401, one refresh; the new token lives only 30 s.
+    assert_eq!(connection.get().await.unwrap(), 200);
+    // Renewed before sending: a second refresh and no second 401.
+    assert_eq!(connection.get().await.unwrap(), 200);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(token_requests(&requests), 2);
+    let data: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/data")
+        .map(|r| r.headers["authorization"].to_str().unwrap())
+        .collect();
+    let bearer_new = format!("Bearer {NEW}");
+    let bearer_old = format!("Bearer {OLD}");
+    assert_eq!(
+        data,
+        [
+            bearer_old.as_str(),
+            bearer_new.as_str(),
+            bearer_new.as_str()
+        ]
+    );
+}
+
 #[tokio::test]
 async fn settings_with_only_a_refresh_token_refresh_before_the_first_request() {
     let server = MockServer::start().await;
