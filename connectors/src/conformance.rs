@@ -19,7 +19,7 @@
 //!   engine does, for pagination and cursor checks.
 //!
 //! Connector-specific wire-format assertions stay in each connector's own tests, reading
-//! the emulator's [`RequestLog`].
+//! the emulator's [`RequestLog`](crate::emulation::RequestLog).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::connector::{ActionCall, Connector, PollRequest};
-use crate::emulation::{Fault, FaultPlan, RequestLog};
+use crate::emulation::{Fault, InstrumentedServer};
 use crate::error::{ConnectorError, RetryAdvice};
 use crate::transport::{HttpTransport, TransportConfig};
 
@@ -39,10 +39,9 @@ pub(crate) trait ConformanceTarget {
     fn build(&self, secret: &str, transport: &HttpTransport) -> Arc<dyn Connector>;
     /// The credential the emulator accepts (also the canary searched for in errors).
     fn secret(&self) -> &str;
-    /// The emulator's request log.
-    fn log(&self) -> &RequestLog;
-    /// The emulator's fault plan.
-    fn faults(&self) -> &FaultPlan;
+    /// The running emulator: its request log and fault plan are what the checks clear,
+    /// fault and count.
+    fn emulator(&self) -> &InstrumentedServer;
 }
 
 /// One call used to exercise a connector.
@@ -144,7 +143,7 @@ pub(crate) async fn wrong_key_is_auth_and_not_retried(
 ) {
     let wrong = format!("wrong-{}-credential", target.secret().len());
     let connector = target.build(&wrong, &transport());
-    target.log().clear();
+    target.emulator().log().clear();
     let error = fails(target, connector.as_ref(), probe).await;
     assert!(
         matches!(error, ConnectorError::Auth { .. }),
@@ -153,10 +152,10 @@ pub(crate) async fn wrong_key_is_auth_and_not_retried(
     assert_eq!(error.advice(), RetryAdvice::ConnectionBroken);
     assert_no_secret(&error, &wrong);
     assert_eq!(
-        target.log().len(),
+        target.emulator().log().len(),
         1,
         "a refused credential must not be retried: {:?}",
-        target.log().all()
+        target.emulator().log().all()
     );
 }
 
@@ -170,8 +169,8 @@ pub(crate) async fn rate_limit_waits_as_told(
     expected: Duration,
 ) {
     let connector = target.build(target.secret(), &transport());
-    target.faults().clear();
-    target.faults().push(fault);
+    target.emulator().faults().clear();
+    target.emulator().faults().push(fault);
     let error = fails(target, connector.as_ref(), probe).await;
     match error {
         ConnectorError::RateLimited { .. } => {
@@ -191,8 +190,8 @@ pub(crate) async fn server_error_backs_off(
     status: u16,
 ) {
     let connector = target.build(target.secret(), &transport());
-    target.faults().clear();
-    target.faults().push(Fault::status(status));
+    target.emulator().faults().clear();
+    target.emulator().faults().push(Fault::status(status));
     let error = fails(target, connector.as_ref(), probe).await;
     assert_eq!(
         error.advice(),
@@ -207,8 +206,8 @@ pub(crate) async fn broken_body_is_invalid_response(
     probe: &Probe,
 ) {
     let connector = target.build(target.secret(), &transport());
-    target.faults().clear();
-    target.faults().push(Fault::BrokenBody);
+    target.emulator().faults().clear();
+    target.emulator().faults().push(Fault::BrokenBody);
     let error = fails(target, connector.as_ref(), probe).await;
     assert!(
         matches!(error, ConnectorError::InvalidResponse(_)),
@@ -224,8 +223,11 @@ pub(crate) async fn huge_body_is_refused(target: &impl ConformanceTarget, probe:
         ..TransportConfig::default()
     };
     let connector = target.build(target.secret(), &transport_with(config));
-    target.faults().clear();
-    target.faults().push(Fault::HugeBody { bytes: 256 * 1024 });
+    target.emulator().faults().clear();
+    target
+        .emulator()
+        .faults()
+        .push(Fault::HugeBody { bytes: 256 * 1024 });
     let error = fails(target, connector.as_ref(), probe).await;
     assert!(
         matches!(error, ConnectorError::InvalidResponse(_)),
@@ -242,8 +244,11 @@ pub(crate) async fn slow_answer_times_out(target: &impl ConformanceTarget, probe
         ..TransportConfig::default()
     };
     let connector = target.build(target.secret(), &transport_with(config));
-    target.faults().clear();
-    target.faults().push(Fault::Delay(Duration::from_secs(30)));
+    target.emulator().faults().clear();
+    target
+        .emulator()
+        .faults()
+        .push(Fault::Delay(Duration::from_secs(30)));
     let error = fails(target, connector.as_ref(), probe).await;
     assert!(
         matches!(error, ConnectorError::NoAnswer(_)),
@@ -267,7 +272,7 @@ pub(crate) async fn run_failure_suite(
     broken_body_is_invalid_response(target, probe).await;
     huge_body_is_refused(target, probe).await;
     slow_answer_times_out(target, probe).await;
-    target.faults().clear();
+    target.emulator().faults().clear();
 }
 
 /// What one complete poll returned.

@@ -1,7 +1,9 @@
 //! An emulator's traffic made observable: every request recorded in a [`RequestLog`] and
 //! answered by the next pending [`Fault`](super::Fault) of a [`FaultPlan`] when there is
 //! one. [`instrument`] wraps any router this way; [`InstrumentedServer`] also serves it on
-//! loopback, which is how every connector's emulator starts.
+//! loopback, which is how every connector's emulator starts. Each emulator derefs to its
+//! `InstrumentedServer`, so tests (and the conformance checks) reach `requests()`, `log()`
+//! and `faults()` the same way on every connector.
 
 use axum::extract::Request;
 use axum::middleware::Next;

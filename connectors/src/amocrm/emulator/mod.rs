@@ -20,6 +20,7 @@ mod state;
 mod validate;
 mod writes;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,9 +31,7 @@ pub use oauth::EmulatedOAuthClient;
 pub use problem::{FieldError, Problem};
 pub use state::{LOST, WON};
 
-use crate::emulation::{
-    EmulatedRateLimit, FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog,
-};
+use crate::emulation::{EmulatedRateLimit, InstrumentedServer, RateWindow};
 use oauth::TokenState;
 use routes::Shared;
 use state::{Account, entity_type};
@@ -100,6 +99,15 @@ impl Default for AmoCrmEmulatorConfig {
 pub struct AmoCrmEmulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's.
+impl Deref for AmoCrmEmulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl AmoCrmEmulator {
@@ -185,21 +193,6 @@ impl AmoCrmEmulator {
             .iter()
             .filter(|r| r.path == oauth::TOKEN_PATH)
             .count()
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 
     /// When each request that was not faulted arrived (tokio time), oldest first.

@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{AmoCrmEmulator, AmoCrmEmulatorConfig, AmoCrmKind};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::{Connector, Settings};
-use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
+use crate::emulation::{InstrumentedServer, RecordedRequest};
 use crate::test_kit;
 pub(super) use crate::test_kit::{execute, find};
 use crate::transport::HttpTransport;
@@ -60,11 +60,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         TOKEN
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }
 

@@ -19,6 +19,7 @@ mod params;
 mod routes;
 mod state;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset};
@@ -31,7 +32,7 @@ pub use config::{
 };
 pub use listing::PAGE_SIZE;
 
-use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
+use crate::emulation::InstrumentedServer;
 use bucket::BucketLevel;
 use routes::Shared;
 use state::{EntityKind, HIDDEN_CONTACT_IDS, Portal};
@@ -40,6 +41,15 @@ use state::{EntityKind, HIDDEN_CONTACT_IDS, Portal};
 pub struct Bitrix24Emulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's.
+impl Deref for Bitrix24Emulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl Bitrix24Emulator {
@@ -202,21 +212,6 @@ impl Bitrix24Emulator {
     /// Change the configuration of the running emulator (e.g. switch the bucket on).
     pub fn configure(&self, change: impl FnOnce(&mut Bitrix24EmulatorConfig)) {
         change(&mut self.portal().config);
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 }
 

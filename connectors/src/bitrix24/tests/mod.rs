@@ -15,7 +15,7 @@ use super::Bitrix24Kind;
 use super::emulator::{Bitrix24Emulator, Bitrix24EmulatorConfig};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::Connector;
-use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
+use crate::emulation::{InstrumentedServer, RecordedRequest};
 use crate::test_kit;
 pub(super) use crate::test_kit::execute;
 use crate::transport::HttpTransport;
@@ -80,11 +80,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         CODE
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }
 

@@ -7,11 +7,12 @@ mod deal_routes;
 mod routes;
 mod state;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::emulation::{FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog};
+use crate::emulation::{InstrumentedServer, RateWindow};
 
 pub use state::{CalltouchEmulatorConfig, DealRecord};
 
@@ -22,6 +23,15 @@ use state::{CalltouchState, call_day, request_day};
 pub struct CalltouchEmulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's.
+impl Deref for CalltouchEmulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl CalltouchEmulator {
@@ -82,21 +92,6 @@ impl CalltouchEmulator {
     /// The deal with this `orderNumber`.
     pub fn deal(&self, order_number: &str) -> Option<DealRecord> {
         self.lock().deal_record(order_number)
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 
     /// Change the configuration of the running emulator (e.g. switch the rate limit on).

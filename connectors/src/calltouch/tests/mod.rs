@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{CalltouchEmulator, CalltouchEmulatorConfig, CalltouchKind};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::Connector;
-use crate::emulation::{FaultPlan, RequestLog};
+use crate::emulation::InstrumentedServer;
 use crate::error::ConnectorError;
 use crate::test_kit;
 pub(super) use crate::test_kit::execute;
@@ -77,11 +77,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         TOKEN
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }
 

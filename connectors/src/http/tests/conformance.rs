@@ -12,7 +12,7 @@ use crate::conformance::{
     server_error_backs_off, slow_answer_times_out, wrong_key_is_auth_and_not_retried,
 };
 use crate::connector::Connector;
-use crate::emulation::{Fault, FaultPlan, InstrumentedServer, RequestLog};
+use crate::emulation::{Fault, InstrumentedServer};
 use crate::transport::HttpTransport;
 
 const TOKEN: &str = "good-token-1";
@@ -43,11 +43,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         TOKEN
     }
-    fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.server.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.server
     }
 }
 

@@ -10,12 +10,13 @@ mod order_routes;
 mod routes;
 mod state;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use crate::emulation::{FaultPlan, InstrumentedServer, RateWindow, RecordedRequest, RequestLog};
+use crate::emulation::{InstrumentedServer, RateWindow};
 
 pub use config::RetailCrmEmulatorConfig;
 
@@ -26,6 +27,15 @@ use state::RetailCrmState;
 pub struct RetailCrmEmulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's.
+impl Deref for RetailCrmEmulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl RetailCrmEmulator {
@@ -130,21 +140,6 @@ impl RetailCrmEmulator {
     /// default it follows real time in Moscow.
     pub fn set_clock(&self, now: NaiveDateTime) {
         self.lock().clock = Some(now);
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 
     /// Change the configuration of the running emulator (e.g. switch the rate limit on).

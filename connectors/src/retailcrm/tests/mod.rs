@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{RetailCrmEmulator, RetailCrmEmulatorConfig, RetailCrmKind};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::Connector;
-use crate::emulation::{FaultPlan, RequestLog};
+use crate::emulation::InstrumentedServer;
 use crate::test_kit;
 pub(super) use crate::test_kit::execute;
 use crate::transport::HttpTransport;
@@ -57,10 +57,7 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         KEY
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }

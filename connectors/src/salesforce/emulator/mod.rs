@@ -23,6 +23,7 @@ mod soql;
 mod store;
 mod writes;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -32,7 +33,7 @@ pub use config::{SalesforceEmulatorConfig, Stage};
 pub use routes::TOKEN_PATH;
 pub use schema::CustomField;
 
-use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
+use crate::emulation::InstrumentedServer;
 use routes::Shared;
 use store::Org;
 
@@ -51,6 +52,15 @@ pub struct Converted {
 pub struct SalesforceEmulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's.
+impl Deref for SalesforceEmulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl SalesforceEmulator {
@@ -93,21 +103,6 @@ impl SalesforceEmulator {
     /// Change the configuration of the running emulator.
     pub fn configure(&self, change: impl FnOnce(&mut SalesforceEmulatorConfig)) {
         change(&mut self.lock().config);
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 
     /// Make every access token issued so far stop working (the session timeout passed).

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{SalesforceEmulator, SalesforceEmulatorConfig, SalesforceKind};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::{Connector, Settings};
-use crate::emulation::{FaultPlan, RecordedRequest, RequestLog};
+use crate::emulation::{InstrumentedServer, RecordedRequest};
 use crate::error::ConnectorError;
 use crate::test_kit;
 pub(super) use crate::test_kit::{execute, find};
@@ -75,11 +75,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         TOKEN
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }
 

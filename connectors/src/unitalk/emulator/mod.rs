@@ -10,13 +10,14 @@
 mod records;
 mod routes;
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 pub use records::HistoryCall;
 
-use crate::emulation::{FaultPlan, InstrumentedServer, RecordedRequest, RequestLog};
+use crate::emulation::InstrumentedServer;
 use routes::{Account, Shared, call_date};
 
 /// How the emulator behaves.
@@ -64,6 +65,16 @@ impl Default for UnitalkEmulatorConfig {
 pub struct UnitalkEmulator {
     server: InstrumentedServer,
     shared: Arc<Shared>,
+}
+
+/// Its request log, recorded requests and fault plan are its server's; [`Self::base_url`]
+/// stays its own, since the API answers under `/api`.
+impl Deref for UnitalkEmulator {
+    type Target = InstrumentedServer;
+
+    fn deref(&self) -> &InstrumentedServer {
+        &self.server
+    }
 }
 
 impl UnitalkEmulator {
@@ -117,20 +128,5 @@ impl UnitalkEmulator {
     /// Change the configuration of the running emulator.
     pub fn configure(&self, change: impl FnOnce(&mut UnitalkEmulatorConfig)) {
         change(&mut self.lock().config);
-    }
-
-    /// Every HTTP request received, oldest first (faulted ones too).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// The live request log (shared with the server).
-    pub fn log(&self) -> &RequestLog {
-        self.server.log()
-    }
-
-    /// Failures to inject into the next requests.
-    pub fn faults(&self) -> &FaultPlan {
-        self.server.faults()
     }
 }

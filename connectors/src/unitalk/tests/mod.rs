@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::{UnitalkEmulator, UnitalkEmulatorConfig, UnitalkKind};
 use crate::conformance::{ConformanceTarget, transport};
 use crate::connector::{Connector, Settings};
-use crate::emulation::{FaultPlan, RequestLog};
+use crate::emulation::InstrumentedServer;
 use crate::test_kit;
 use crate::transport::HttpTransport;
 
@@ -55,11 +55,8 @@ impl ConformanceTarget for Target {
     fn secret(&self) -> &str {
         KEY
     }
-    fn log(&self) -> &RequestLog {
-        self.emulator.log()
-    }
-    fn faults(&self) -> &FaultPlan {
-        self.emulator.faults()
+    fn emulator(&self) -> &InstrumentedServer {
+        &self.emulator
     }
 }
 
