@@ -11,18 +11,17 @@ use serde::Serialize;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use super::claims_in_flight::ClaimsInFlight;
 use super::connection_health::ConnectionHealth;
 use super::key_locks::KeyLocks;
-use super::poller::{PollContext, PollReport, poll_bundle};
+use super::poll_task::PollTask;
+use super::poller::PollReport;
 use super::prepared::PreparedBundle;
 use super::runner::{ItemOutcome, RunnerContext, run_item};
-use super::scheduler::{next_fire, poll_lease_ms};
+use super::scheduler::next_fire;
 use super::webhooks::{IntakeParts, WebhookIntake};
 use crate::clock::SharedClock;
-use crate::store::{
-    BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, LeaseRequest, RenewClaims, Store,
-    StoreError,
-};
+use crate::store::{BundleRecord, ClaimRequest, ClaimedItem, ItemCounts, Store, StoreError};
 
 /// Engine tuning.
 #[derive(Debug, Clone)]
@@ -91,65 +90,6 @@ pub struct Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.renewal.abort();
-    }
-}
-
-/// The claims of the items this engine is running, renewed in the background so an item
-/// that runs longer than the claim lease (a slow CRM, a long chain, a wait for a dedup
-/// key) is never claimed again, by another worker or this one, while it is in flight.
-#[derive(Debug, Clone, Default)]
-struct ClaimsInFlight {
-    held: Arc<std::sync::Mutex<HashMap<i64, String>>>,
-}
-
-impl ClaimsInFlight {
-    fn hold(&self, item_id: i64, token: &str) {
-        self.held
-            .lock()
-            .expect("claims lock poisoned")
-            .insert(item_id, token.to_string());
-    }
-
-    fn release(&self, item_id: i64) {
-        self.held
-            .lock()
-            .expect("claims lock poisoned")
-            .remove(&item_id);
-    }
-
-    /// Renew every held claim three times per lease.
-    async fn renew_forever(
-        self,
-        store: std::sync::Weak<dyn Store>,
-        clock: SharedClock,
-        lease: Duration,
-    ) {
-        let mut ticks = tokio::time::interval((lease / 3).max(Duration::from_millis(100)));
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            let items: Vec<(i64, String)> = self
-                .held
-                .lock()
-                .expect("claims lock poisoned")
-                .iter()
-                .map(|(id, token)| (*id, token.clone()))
-                .collect();
-            if items.is_empty() {
-                continue;
-            }
-            let Some(store) = store.upgrade() else { return };
-            let renew = RenewClaims {
-                items,
-                now: clock.now().timestamp_millis(),
-                lease_ms: lease.as_millis() as i64,
-            };
-            if let Err(e) = store.renew_claims(renew).await {
-                // A lost claim is fenced anyway: the item's next write fails and it stops.
-                tracing::warn!(error = %e, "could not renew every claim");
-            }
-        }
     }
 }
 
@@ -492,44 +432,5 @@ impl Engine {
                 _ = self.wake.notified() => {}
             }
         }
-    }
-}
-
-/// A poll started by the scheduler, owning what it needs.
-struct PollTask {
-    store: Arc<dyn Store>,
-    clock: SharedClock,
-    health: Arc<ConnectionHealth>,
-    worker_id: String,
-    wake: Arc<Notify>,
-}
-
-impl PollTask {
-    /// Take the tick's poll lease and poll; `None` when another worker holds the lease.
-    async fn poll(&self, bundle: &PreparedBundle) -> Result<Option<PollReport>, StoreError> {
-        let now = self.clock.now();
-        let lease = self
-            .store
-            .acquire_lease(LeaseRequest {
-                name: format!("poll:{}", bundle.bundle.id),
-                holder: self.worker_id.clone(),
-                now: now.timestamp_millis(),
-                ttl_ms: poll_lease_ms(&bundle.bundle.trigger.schedule, now),
-            })
-            .await?;
-        if lease.is_none() {
-            return Ok(None);
-        }
-        let ctx = PollContext {
-            store: self.store.as_ref(),
-            clock: self.clock.as_ref(),
-            health: &self.health,
-        };
-        let report = poll_bundle(ctx, bundle).await?;
-        if let Some(error) = &report.error {
-            tracing::warn!(bundle = %bundle.bundle.id, %error, "poll failed; cursor unchanged");
-        }
-        self.wake.notify_waiters();
-        Ok(Some(report))
     }
 }

@@ -18,10 +18,12 @@
 //!   loop with graceful shutdown.
 
 pub mod backoff;
+mod claims_in_flight;
 pub mod connection_health;
 pub mod engine;
 pub mod item_keys;
 pub mod key_locks;
+mod poll_task;
 pub mod poller;
 pub mod prepared;
 pub mod runner;
