@@ -9,8 +9,8 @@
 //! (unknown custom field ids or codes, statuses outside the pipeline, unknown users,
 //! links to missing records), `page`/`limit` ≤ 250 with `_links.next`, and unix
 //! `created_at`/`updated_at` from a clock tests can set. Its 7-per-second limit (429 with
-//! a non-JSON body) is off unless the config turns it on. Every request is recorded
-//! ([`AmoCrmEmulator::log`]) and failures can be injected ([`AmoCrmEmulator::faults`]).
+//! a non-JSON body) is off unless the config turns it on. Every request is recorded and
+//! failures can be injected through its [`InstrumentedServer`], which the emulator derefs to.
 
 mod activities;
 pub mod oauth;

@@ -9,8 +9,8 @@
 //! errors as `[{"message","errorCode","fields"}]`, `Sforce-Limit-Info` on every answer
 //! and 403 `REQUEST_LIMIT_EXCEEDED` once the daily quota is spent. Records get real-looking
 //! 18-character ids and `CreatedDate`s from a clock tests can stop. Every request is
-//! recorded ([`SalesforceEmulator::log`]) and failures can be injected
-//! ([`SalesforceEmulator::faults`]).
+//! recorded and failures can be injected through its [`InstrumentedServer`], which the
+//! emulator derefs to.
 
 mod api_error;
 mod config;

@@ -4,8 +4,8 @@
 //! (`POST /api/users/list`), behind the `Authorization` key check, with UniTalk's
 //! `{"status":"Error","message"}` answers. What the vendor documents loosely (the HTTP
 //! status of error answers, the largest `limit`) is configurable. Every request is
-//! recorded ([`UnitalkEmulator::log`]) and failures can be injected
-//! ([`UnitalkEmulator::faults`]).
+//! recorded and failures can be injected through its [`InstrumentedServer`], which the
+//! emulator derefs to.
 
 mod records;
 mod routes;
