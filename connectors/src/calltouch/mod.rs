@@ -1,10 +1,10 @@
 //! The `calltouch` connector: Calltouch call tracking.
 //!
 //! - triggers `new_call` (calls journal, paged by day) and `new_request` (form requests
-//!   journal), see [`triggers`];
-//! - actions `create_deal` and `update_deal` on the deals API 2.0, see [`actions`];
-//! - [`spec`] declares settings, item fields, inputs and outputs; [`client`] holds the
-//!   two auth styles and the error mapping; [`dates`] the three date formats;
+//!   journal), see `triggers`;
+//! - actions `create_deal` and `update_deal` on the deals API 2.0, see `actions`;
+//! - `spec` declares settings, item fields, inputs and outputs; `client` holds the
+//!   two auth styles and the error mapping; `dates` the three date formats;
 //! - [`emulator`] speaks the same wire format on 127.0.0.1 for tests and demos.
 
 mod actions;

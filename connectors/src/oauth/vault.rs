@@ -62,8 +62,9 @@ pub trait TokenVault: Send + Sync {
     async fn save(&self, identity: &str, tokens: &StoredTokens) -> Result<(), VaultError>;
 
     /// Wait until no other holder of this vault (another worker) is refreshing
-    /// `identity`'s tokens, and keep the others waiting until [`end_refresh`]
-    /// (Self::end_refresh). A chain refreshes only while holding this, then reads the
+    /// `identity`'s tokens, and keep the others waiting until
+    /// [`end_refresh`](Self::end_refresh). A chain refreshes only while holding this, then
+    /// reads the
     /// vault again before spending its refresh token: a refresh token that works once
     /// (amoCRM) is never sent by two workers. The default suits a vault no other process
     /// shares.

@@ -1,10 +1,10 @@
 //! The `retailcrm` connector: retailCRM API v5.
 //!
-//! - trigger `order_status_changed` from the order history, see [`triggers`];
+//! - trigger `order_status_changed` from the order history, see `triggers`;
 //! - actions `find_customer`, `create_customer` (with duplicate search by phone, e-mail or
-//!   external id), `edit_customer` in [`customers`]; `create_order`, `edit_order` in
-//!   [`orders`];
-//! - [`spec`] declares settings, item fields, inputs and outputs; [`client`] holds auth,
+//!   external id), `edit_customer` in `customers`; `create_order`, `edit_order` in
+//!   `orders`;
+//! - `spec` declares settings, item fields, inputs and outputs; `client` holds auth,
 //!   form-encoded writes and the error mapping;
 //! - [`emulator`] speaks the same wire format on 127.0.0.1 for tests and demos.
 

@@ -126,7 +126,7 @@ impl HttpResponse {
 }
 
 /// Parse a `Retry-After` value: delta-seconds or an HTTP-date, capped at
-/// [`MAX_HONORED_RETRY_AFTER`]. A date in the past means "now" (zero wait).
+/// `MAX_HONORED_RETRY_AFTER`. A date in the past means "now" (zero wait).
 pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
     let wait = if let Ok(secs) = value.parse::<u64>() {

@@ -5,7 +5,7 @@
 //! items wait, and the mark is cleared by the first success on that connection.
 //!
 //! Successes are the hot path (every step), so they are checked against an in-memory copy
-//! of the marks, read again from the store every [`RELOAD_EVERY`] so that a mark set by
+//! of the marks, read again from the store every `RELOAD_EVERY` so that a mark set by
 //! another worker is cleared here too; nothing is written unless a mark exists.
 
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! The static description of the `amocrm` connector: its settings and its actions on
 //! contacts, companies, leads (deals), tasks, notes and custom fields, with every input and
 //! output field. Bundles are validated against this table and the docs page lists it. The
-//! field tables several actions share are in [`fields`].
+//! field tables several actions share are in `fields`.
 
 mod fields;
 

@@ -8,8 +8,8 @@
 //! *uncertain* step is resolved by the step's lookup (its dedup search) before anything is
 //! re-sent, and with no lookup the item is held for an operator instead of re-sent blindly.
 //!
-//! Duplicate handling (search, reuse, update, skip) is in [`found`]; what a failure means
-//! (retry, wait, hold, fail) in [`failures`].
+//! Duplicate handling (search, reuse, update, skip) is in `found`; what a failure means
+//! (retry, wait, hold, fail) in `failures`.
 
 mod failures;
 mod found;
