@@ -6,6 +6,7 @@
 mod condition;
 mod connections;
 mod dedup;
+mod derived_mapping;
 mod mapping;
 mod references;
 mod run_options;
