@@ -7,18 +7,31 @@
 
 use crate::connector::{BuildContext, Settings};
 use crate::error::ConnectorError;
-use crate::oauth::{BearerAuth, OAuthOptions, TokenEndpoint, TokenRequestFormat};
+use crate::oauth::{
+    BearerAuth, OAuthOptions, REDIRECT_URI, REFRESH_TOKEN, TokenEndpoint, TokenRequestFormat,
+};
 
 /// The token endpoint's path on the account's own address.
 pub const TOKEN_PATH: &str = "/oauth2/access_token";
 
 /// The connection's authentication for the account at `base_url` (normalized, without
-/// `/api/v4`).
+/// `/api/v4`). A refreshing connection must name its integration's `redirect_uri`:
+/// amoCRM refuses every refresh without it, so the bundle is refused when it is loaded
+/// rather than broken at the first expiry.
 pub fn bearer_auth(
     settings: &Settings,
     ctx: &BuildContext,
     base_url: &str,
 ) -> Result<BearerAuth, ConnectorError> {
+    let refreshes = settings.secret(REFRESH_TOKEN).is_some();
+    let has_redirect = settings
+        .str(REDIRECT_URI)
+        .is_some_and(|uri| !uri.trim().is_empty());
+    if refreshes && !has_redirect {
+        return Err(ConnectorError::Config(format!(
+            "setting `{REDIRECT_URI}` is required with `{REFRESH_TOKEN}`: amoCRM refuses a token refresh without the integration's redirect URI"
+        )));
+    }
     BearerAuth::from_settings(
         settings,
         ctx,
@@ -42,7 +55,7 @@ mod tests {
 
     fn settings(secrets: &[(&str, &str)]) -> Settings {
         Settings::new(
-            serde_json::json!({"client_id": "integration-1"})
+            serde_json::json!({"client_id": "integration-1", "redirect_uri": "https://ferry.example/cb"})
                 .as_object()
                 .cloned()
                 .unwrap(),
@@ -101,5 +114,25 @@ mod tests {
             "{err}"
         );
         assert!(bearer_auth(&Settings::default(), &ctx(), base).is_err());
+    }
+
+    #[test]
+    fn a_refreshing_connection_without_redirect_uri_is_refused_at_load() {
+        let secrets = BTreeMap::from([
+            (ACCESS_TOKEN.to_string(), SecretString::new("tok-12345")),
+            (REFRESH_TOKEN.to_string(), SecretString::new("ref-12345")),
+            (CLIENT_SECRET.to_string(), SecretString::new("shh-12345")),
+        ]);
+        let values = serde_json::json!({"client_id": "integration-1"});
+        let settings = Settings::new(values.as_object().cloned().unwrap(), secrets);
+        let err = bearer_auth(&settings, &ctx(), "https://shop.amocrm.ru")
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("`redirect_uri` is required"), "{err}");
+        assert!(
+            !err.contains("ref-12345") && !err.contains("shh-12345"),
+            "{err}"
+        );
     }
 }

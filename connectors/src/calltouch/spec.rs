@@ -169,6 +169,22 @@ const CALL_FIELDS: &[FieldSpec] = &[
         "Tags: list of {category, type, names[]} (sent with the withCallTags flag)",
     ),
     field("orders", false, "Deals already bound to the call"),
+    // Derived by the connector (see `derived.rs`), for mappings that need them flat.
+    field(
+        "tags",
+        false,
+        "Every tag name of the call, in order (derived)",
+    ),
+    field(
+        "tags_tones",
+        false,
+        "Tag names of the auto-tags by tone signals (derived)",
+    ),
+    field(
+        "tags_number",
+        false,
+        "Tag names of the auto-tags by number (derived)",
+    ),
 ];
 
 const REQUEST_FIELDS: &[FieldSpec] = &[
@@ -203,6 +219,10 @@ const REQUEST_FIELDS: &[FieldSpec] = &[
     ),
     field("orders", false, "Deals already bound to the request"),
     field("comments", false, "Comments"),
+    // Derived by the connector (see `derived.rs`), for mappings that need them flat.
+    field("phone", false, "The client's first phone number (derived)"),
+    field("email", false, "The client's first e-mail (derived)"),
+    field("fio", false, "The client's name (derived)"),
 ];
 
 const CREATE_DEAL_INPUTS: &[FieldSpec] = &[

@@ -20,7 +20,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.moysklad.ru/api/remap/1.2";
 
 /// MoySklad's documented limit: 45 requests per 3 seconds and 5 in flight per user.
 ///
-/// The burst is one request: the limiter then spaces requests 1/15 s apart, which keeps
+/// No burst (`burst: None`): the limiter spaces requests evenly, 1/15 s apart, which keeps
 /// every 3-second window (MoySklad counts a sliding window) at 45 or fewer. A full-size
 /// burst would let a token bucket send 45 at once and 45 more over the next 3 s.
 pub const RATE_LIMIT: RateLimit = RateLimit {
