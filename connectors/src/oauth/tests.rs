@@ -19,6 +19,7 @@ use crate::transport::{ConnectionClient, ConnectionOptions, HttpTransport, Trans
 const OLD: &str = "tok-old-7a1c";
 const NEW: &str = "tok-new-9b2d";
 const REFRESH: &str = "ref-first-5e6f";
+const TOKEN_PATH: &str = "/services/oauth2/token";
 
 fn settings(access: Option<&str>) -> Settings {
     let mut secrets = BTreeMap::new();
@@ -54,7 +55,7 @@ fn connect(server: &MockServer, sessions: &OAuthSessions, access: Option<&str>) 
         OAuthOptions {
             account: format!("test:{}", server.uri()),
             endpoint: TokenEndpoint {
-                url: format!("{}/services/oauth2/token", server.uri()),
+                url: format!("{}{TOKEN_PATH}", server.uri()),
                 format: TokenRequestFormat::Form,
             },
         },
@@ -113,16 +114,29 @@ fn token_answer(access: &str) -> ResponseTemplate {
 fn token_requests(requests: &[wiremock::Request]) -> usize {
     requests
         .iter()
-        .filter(|r| r.url.path() == "/services/oauth2/token")
+        .filter(|r| r.url.path() == TOKEN_PATH)
         .count()
+}
+
+/// The token endpoint, for a mock to answer.
+fn token_endpoint() -> wiremock::MockBuilder {
+    Mock::given(method("POST")).and(path(TOKEN_PATH))
+}
+
+/// Two workers: separate sessions over one vault.
+fn two_workers(server: &MockServer) -> (Connection, Connection) {
+    let vault: Arc<dyn TokenVault> = Arc::new(MemoryVault::default());
+    (
+        connect(server, &OAuthSessions::new(vault.clone()), Some(OLD)),
+        connect(server, &OAuthSessions::new(vault), Some(OLD)),
+    )
 }
 
 #[tokio::test]
 async fn concurrent_401s_share_one_refresh_and_every_request_is_repeated_once() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .and(body_string_contains("grant_type=refresh_token"))
         .and(body_string_contains(
             format!("refresh_token={REFRESH}").as_str(),
@@ -182,8 +196,7 @@ async fn concurrent_401s_share_one_refresh_and_every_request_is_repeated_once() 
 async fn a_refused_refresh_breaks_the_connection_once_without_showing_tokens() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
             "error": "invalid_grant",
             "error_description": format!("expired access/refresh token {REFRESH}")
@@ -206,15 +219,13 @@ async fn a_refused_refresh_breaks_the_connection_once_without_showing_tokens() {
 async fn a_busy_token_endpoint_is_transient_and_asked_again() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(token_answer(NEW))
         .with_priority(2)
         .mount(&server)
@@ -229,8 +240,7 @@ async fn a_busy_token_endpoint_is_transient_and_asked_again() {
 async fn a_401_after_a_refresh_is_returned_not_refreshed_again() {
     let server = MockServer::start().await;
     api_accepting(&server, "tok-nobody-has").await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(token_answer(NEW))
         .expect(1)
         .mount(&server)
@@ -248,8 +258,7 @@ async fn a_401_after_a_refresh_is_returned_not_refreshed_again() {
 async fn stored_tokens_outlive_the_process_and_settings_supplied_later_replace_them() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(token_answer(NEW))
         .expect(1)
         .mount(&server)
@@ -288,8 +297,7 @@ async fn stored_tokens_outlive_the_process_and_settings_supplied_later_replace_t
 async fn a_worker_adopts_tokens_another_worker_refreshed_instead_of_refreshing_again() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(token_answer(NEW))
         .expect(1)
         .mount(&server)
@@ -303,9 +311,7 @@ async fn a_worker_adopts_tokens_another_worker_refreshed_instead_of_refreshing_a
         .with_priority(1)
         .mount(&server)
         .await;
-    let vault: Arc<dyn TokenVault> = Arc::new(MemoryVault::default());
-    let worker_a = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
-    let worker_b = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
+    let (worker_a, worker_b) = two_workers(&server);
     assert_eq!(worker_b.get().await.unwrap(), 200);
     // A meets the expired token first and refreshes; B then gets 401 with the old token
     // and finds A's tokens in the vault instead of spending the refresh token again.
@@ -322,15 +328,12 @@ async fn a_worker_adopts_tokens_another_worker_refreshed_instead_of_refreshing_a
 async fn workers_hitting_401_together_refresh_once_between_them() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         // Slow enough that both workers are waiting on the endpoint's answer.
         .respond_with(token_answer(NEW).set_delay(Duration::from_millis(300)))
         .mount(&server)
         .await;
-    let vault: Arc<dyn TokenVault> = Arc::new(MemoryVault::default());
-    let worker_a = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
-    let worker_b = connect(&server, &OAuthSessions::new(vault.clone()), Some(OLD));
+    let (worker_a, worker_b) = two_workers(&server);
     let (a, b) = tokio::join!(worker_a.get(), worker_b.get());
     assert_eq!((a.unwrap(), b.unwrap()), (200, 200));
     let requests = server.received_requests().await.unwrap();
@@ -343,8 +346,7 @@ async fn workers_hitting_401_together_refresh_once_between_them() {
 async fn a_token_about_to_expire_is_renewed_before_the_request() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "access_token": NEW, "token_type": "Bearer", "expires_in": 30
         })))
@@ -379,8 +381,7 @@ async fn a_token_about_to_expire_is_renewed_before_the_request() {
 async fn settings_with_only_a_refresh_token_refresh_before_the_first_request() {
     let server = MockServer::start().await;
     api_accepting(&server, NEW).await;
-    Mock::given(method("POST"))
-        .and(path("/services/oauth2/token"))
+    token_endpoint()
         .respond_with(token_answer(NEW))
         .expect(1)
         .mount(&server)
